@@ -1,0 +1,42 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import AuditEvent, Clinic, User
+
+
+class SuperuserOnlyAdminSite(admin.AdminSite):
+    site_header = "PHT Rehab Planner: operator"
+
+    def has_permission(self, request):
+        # The admin is for whoever hosts the app, never for clinic staff (issue 11).
+        return bool(request.user.is_active and request.user.is_superuser)
+
+
+admin.site.__class__ = SuperuserOnlyAdminSite
+
+
+@admin.register(Clinic)
+class ClinicAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone", "is_active"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "email", "role", "clinic", "is_active", "last_login"]
+    list_filter = ["role", "clinic", "is_active"]
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("Clinic", {"fields": ("clinic", "role")}))
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor_label", "role", "clinic", "action", "outcome"]
+    list_filter = ["action", "outcome"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,131 @@
+import uuid
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError("Choose a time zone from the list, for example Europe/London.")
+
+
+class Clinic(models.Model):
+    name = models.CharField(max_length=120)
+    address = models.TextField(blank=True, max_length=500)
+    phone = models.CharField(max_length=40, blank=True)
+    time_zone = models.CharField(
+        max_length=64, default="Europe/London", validators=[validate_time_zone]
+    )
+    # Caseload "overdue" threshold (issue 7 default: 21 days without an assessment).
+    overdue_days = models.PositiveSmallIntegerField(default=21)
+    # SECURITY.md "patient links": 7 days by default.
+    patient_link_days = models.PositiveSmallIntegerField(default=7)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(overdue_days__gte=1, overdue_days__lte=365),
+                name="clinic_overdue_days_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(patient_link_days__gte=1, patient_link_days__lte=90),
+                name="clinic_patient_link_days_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class User(AbstractUser):
+    """A person who logs in. Staff belong to one clinic with a role; patients link to a record."""
+
+    class Role(models.TextChoices):
+        PHYSIO = "physio", "Physiotherapist"
+        CLINIC_ADMIN = "clinic_admin", "Clinic admin"
+        PATIENT = "patient", "Patient"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    clinic = models.ForeignKey(
+        Clinic, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role="") | models.Q(clinic__isnull=False),
+                name="user_with_role_has_clinic",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["", "physio", "clinic_admin", "patient"]),
+                name="user_role_valid",
+            ),
+        ]
+
+    @property
+    def is_physio(self) -> bool:
+        return self.role == self.Role.PHYSIO
+
+    @property
+    def is_clinic_admin(self) -> bool:
+        return self.role == self.Role.CLINIC_ADMIN
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == self.Role.PATIENT
+
+    @property
+    def is_clinic_staff(self) -> bool:
+        return self.role in (self.Role.PHYSIO, self.Role.CLINIC_ADMIN)
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class AuditEvent(models.Model):
+    """Append-only record of who did what (SECURITY.md "audit").
+
+    It names the patient by public id only and never holds clinical values or tokens.
+    """
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success"
+        DENIED = "denied"
+        FAILED = "failed"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=20, blank=True)
+    clinic = models.ForeignKey(
+        Clinic, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=60, db_index=True)
+    patient_ref = models.UUIDField(null=True, blank=True, db_index=True)
+    object_ref = models.CharField(max_length=80, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # The URL pattern, never the path itself: paths of patient links carry tokens.
+    route = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["clinic", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.outcome}"

@@ -1,0 +1,12 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("accounts.urls")),
+    path(settings.ADMIN_URL, admin.site.urls),
+]
+
+handler403 = "accounts.errors.forbidden"
+handler404 = "accounts.errors.not_found"
+handler500 = "accounts.errors.server_error"

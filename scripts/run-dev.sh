@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Starts a Celery worker (with the periodic sweeper) and the web server; Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+ADDR="${ADDR:-127.0.0.1:8000}"
+
+"$PY" -m celery -A pht_clinic worker --beat --loglevel=INFO --concurrency=2 \
+  --schedule=data/celerybeat-schedule &
+worker=$!
+trap 'kill -TERM "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || true' EXIT INT TERM
+
+cat <<MSG
+
+  PHT Rehab Planner is starting on http://$ADDR/
+
+  Demo logins (password for all: demo-pht-2026!)
+    physiotherapist   alex.physio     (also sam.physio)
+    clinic admin      jo.admin
+    other clinic      kim.physio      (Northside Sports Clinic)
+
+  Ctrl-C stops the web server and the worker.
+
+MSG
+"$PY" manage.py runserver "$ADDR"

@@ -1,0 +1,23 @@
+// Idle-timeout warning (SECURITY.md "sessions"): warn before the server ends the session.
+(function () {
+  "use strict";
+  var body = document.body;
+  var idle = parseInt(body.dataset.idleSeconds || "0", 10);
+  if (!idle) { return; }
+  var warnBefore = parseInt(body.dataset.warningSeconds || "120", 10);
+  var box = document.getElementById("session-warning");
+  var button = document.getElementById("session-keepalive");
+  var warnTimer, endTimer;
+  function schedule() {
+    clearTimeout(warnTimer); clearTimeout(endTimer);
+    box.hidden = true;
+    warnTimer = setTimeout(function () { box.hidden = false; button.focus(); }, (idle - warnBefore) * 1000);
+    endTimer = setTimeout(function () { box.textContent = "Your session has ended. Save your work: you will be asked to log in again and what you typed will be kept."; }, idle * 1000);
+  }
+  button.addEventListener("click", function () {
+    fetch(body.dataset.keepaliveUrl, {credentials: "same-origin"}).then(function (r) {
+      if (r.ok && !r.redirected) { schedule(); } else { window.location = body.dataset.loginUrl; }
+    });
+  });
+  schedule();
+})();

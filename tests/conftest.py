@@ -1,0 +1,94 @@
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from accounts.models import Clinic, User
+
+from .factories import make_clinic, make_user
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+#: In CI (.ci/run) a test that needs PostgreSQL, Redis or Chromium fails instead of skipping.
+REQUIRE_SERVICES = os.environ.get("PHT_REQUIRE_SERVICES") == "1"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip locally when a service is missing, fail in CI where it must be there."""
+    if condition:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def on_postgresql() -> None:
+    require(connection.vendor == "postgresql", "needs PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    # Argon2 is tuned for logins, not for creating hundreds of test users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class World:
+    """Two clinics and one person per persona of STYLE.md 13."""
+
+    clinic: Clinic
+    other_clinic: Clinic
+    physio: User  # the treating physiotherapist
+    colleague: User  # another physiotherapist of the same clinic
+    other_physio: User  # a physiotherapist of another clinic
+    admin: User  # the clinic admin
+    other_admin: User
+
+
+@pytest.fixture
+def world(db) -> World:
+    clinic = make_clinic(name="Riverside Test Clinic")
+    other = make_clinic(name="Northside Test Clinic")
+    return World(
+        clinic=clinic,
+        other_clinic=other,
+        physio=make_user(clinic, User.Role.PHYSIO, username="treating"),
+        colleague=make_user(clinic, User.Role.PHYSIO, username="colleague"),
+        other_physio=make_user(other, User.Role.PHYSIO, username="outsider"),
+        admin=make_user(clinic, User.Role.CLINIC_ADMIN, username="clinicadmin"),
+        other_admin=make_user(other, User.Role.CLINIC_ADMIN, username="otheradmin"),
+    )
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+# Browser tests: Debian's Chromium, headless (STACK-NOTES "Browser tests").
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    require(os.path.exists(CHROMIUM), "needs Debian's chromium (make test installs it)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
