@@ -23,6 +23,8 @@ class Clinic(models.Model):
     overdue_days = models.PositiveSmallIntegerField(default=21)
     # SECURITY.md "patient links": 7 days by default.
     patient_link_days = models.PositiveSmallIntegerField(default=7)
+    # Licensed VISA-H wording loaded by the clinic admin ({"1": "...", ...}); empty: topics only.
+    visah_wording = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()

@@ -4,6 +4,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("accounts.urls")),
+    path("patients/", include("patients.urls")),
+    path("", include("rehab.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

@@ -1,0 +1,130 @@
+"""Progress charts drawn on the server as SVG (issue 3, item 5).
+
+This module computes coordinates; ``templates/charts/line.svg`` draws them (auto-escaped),
+so the same drawing serves the patient page and the printed programme. Series differ by
+dash pattern and marker shape as well as colour (UX.md: nothing depends on colour alone).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+WIDTH, HEIGHT = 640, 240
+LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 36
+
+# Colour-blind-safe palette (Okabe-Ito), each with a dash pattern and a marker.
+STYLES = [
+    ("#0072B2", "", "circle"),
+    ("#D55E00", "6 3", "square"),
+    ("#009E73", "2 3", "triangle"),
+    ("#CC79A7", "10 3 2 3", "diamond"),
+]
+STAGE_FILLS = {1: "#f2f2f2", 2: "#e3eef8", 3: "#e6f4ea", 4: "#fdf0e1"}
+
+
+@dataclass
+class Series:
+    label: str
+    points: list[tuple[date, float | None]]
+    unit: str = ""
+
+
+@dataclass
+class StageBand:
+    stage: int
+    start: date
+    end: date | None  # None: still in this stage
+
+
+@dataclass
+class Chart:
+    title: str
+    description: str
+    y_max: float
+    y_label: str
+    series: list[Series]
+    bands: list[StageBand] = field(default_factory=list)
+    y_ticks: list[float] = field(default_factory=list)
+
+    def svg_context(self) -> dict[str, object]:
+        days = sorted({d for s in self.series for d, v in s.points if v is not None})
+        if not days:
+            return {"chart": self, "empty": True}
+        first, last = days[0], days[-1]
+        span = max((last - first).days, 1)
+        plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+        def x(day: date) -> float:
+            return round(LEFT + plot_w * ((day - first).days / span if last != first else 0.5), 1)
+
+        def y(value: float) -> float:
+            return round(TOP + plot_h * (1 - min(value, self.y_max) / self.y_max), 1)
+
+        lines = []
+        for index, s in enumerate(self.series):
+            colour, dash, marker = STYLES[index % len(STYLES)]
+            pts = [(x(d), y(v), v, d) for d, v in s.points if v is not None]
+            lines.append(
+                {
+                    "label": s.label,
+                    "colour": colour,
+                    "dash": dash,
+                    "marker": marker,
+                    "path": " ".join(f"{px},{py}" for px, py, _, _ in pts),
+                    "points": [{"x": px, "y": py, "value": v, "day": d} for px, py, v, d in pts],
+                    "legend_y": TOP + 14 * index,
+                }
+            )
+        bands = []
+        for band in self.bands:
+            start = max(band.start, first)
+            end = min(band.end or last, last)
+            if end < start:
+                continue
+            x0, x1 = x(start), x(end) if band.end else WIDTH - RIGHT
+            bands.append(
+                {
+                    "stage": band.stage,
+                    "x": x0,
+                    "width": max(round(x1 - x0, 1), 2),
+                    "fill": STAGE_FILLS.get(band.stage, "#eeeeee"),
+                    "label_x": x0 + 4,
+                }
+            )
+        ticks = self.y_ticks or [0, self.y_max / 2, self.y_max]
+        return {
+            "chart": self,
+            "empty": False,
+            "width": WIDTH,
+            "height": HEIGHT,
+            "plot": {
+                "left": LEFT,
+                "right": WIDTH - RIGHT,
+                "top": TOP,
+                "bottom": HEIGHT - BOTTOM,
+                "height": plot_h,
+            },
+            "lines": lines,
+            "bands": bands,
+            "y_ticks": [{"y": y(t), "label": f"{t:g}"} for t in ticks],
+            "x_ticks": [{"x": x(d), "label": d.strftime("%d %b")} for d in _pick(days, 6)],
+            "table_days": days,
+            "table_rows": [
+                {"day": d, "values": [_value_on(s, d) for s in self.series]} for d in days
+            ],
+        }
+
+
+def _pick(days: list[date], n: int) -> list[date]:
+    if len(days) <= n:
+        return days
+    step = (len(days) - 1) / (n - 1)
+    return [days[round(i * step)] for i in range(n)]
+
+
+def _value_on(series: Series, day: date) -> float | None:
+    for d, v in series.points:
+        if d == day:
+            return v
+    return None

@@ -1,0 +1,569 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, cast
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
+
+from accounts.models import User
+
+from . import visah
+from .models import RED_FLAG_CHOICES, Assessment, LoadTest, Patient
+from .validators import validate_name, validate_notes
+
+PAIN_HELP = "0 = no pain, 10 = worst imaginable"
+
+
+def bounded(field: forms.Field, low: float, high: float) -> forms.Field:
+    """Enforce a range on a model form field (the database has the same CheckConstraint)."""
+    field.validators += [MinValueValidator(low), MaxValueValidator(high)]
+    field.widget.attrs.update(min=low, max=high)
+    return field
+
+
+def clinic_today(clinic: Any) -> date:
+    """Today in the clinic's time zone (UX.md "Everyone"; SECURITY.md dates)."""
+    return timezone.now().astimezone(clinic.tzinfo).date()
+
+
+class PhysioChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
+
+
+class PatientForm(forms.ModelForm):
+    physio = PhysioChoiceField(
+        queryset=User.objects.none(), label="Assigned physiotherapist", empty_label=None
+    )
+
+    class Meta:
+        model = Patient
+        fields = [
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "sex",
+            "email",
+            "phone",
+            "physio",
+            "affected_side",
+            "onset",
+            "symptom_duration_weeks",
+            "sport_activity",
+            "sport_level",
+            "needs_energy_storage",
+            "height_cm",
+            "weight_kg",
+            "menopausal_status",
+            "diabetes_or_metabolic",
+            "inflammatory_arthritis",
+            "hypercholesterolaemia",
+            "fluoroquinolone_last_6m",
+            "systemic_corticosteroid",
+            "injection_last_6w",
+            "prior_hamstring_injury",
+        ]
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
+        labels = {
+            "symptom_duration_weeks": "Symptom duration (weeks)",
+            "height_cm": "Height (cm)",
+            "weight_kg": "Weight (kg)",
+            "needs_energy_storage": "Goals need running, sprinting or jumping (stage 4)",
+        }
+
+    def __init__(self, *args: Any, clinic: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.clinic = clinic
+        cast(PhysioChoiceField, self.fields["physio"]).queryset = User.objects.filter(
+            clinic=clinic, role=User.Role.PHYSIO, is_active=True
+        ).order_by("last_name", "first_name")
+        for name in ("first_name", "last_name", "sport_activity", "phone"):
+            if name in self.fields:
+                self.fields[name].validators.append(validate_name)
+        for name, low, high in (
+            ("symptom_duration_weeks", 0, 520),
+            ("height_cm", 50, 250),
+            ("weight_kg", 20, 350),
+        ):
+            if name in self.fields:
+                bounded(self.fields[name], low, high)
+
+    def clean_date_of_birth(self) -> date:
+        dob: date = self.cleaned_data["date_of_birth"]
+        if dob > clinic_today(self.clinic):
+            raise forms.ValidationError("The date of birth cannot be in the future.")
+        if dob < date(1900, 1, 1):
+            raise forms.ValidationError("Check the year: the date of birth is before 1900.")
+        return dob
+
+
+class PatientContactForm(PatientForm):
+    """What a clinic admin may change: contact details and the assigned physiotherapist."""
+
+    class Meta(PatientForm.Meta):
+        fields = ["first_name", "last_name", "email", "phone", "physio"]
+
+
+def _pain_field(label: str, required: bool = False) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=10,
+        required=required,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": 10}),
+    )
+
+
+FAMILIAR_CHOICES = [("", "not recorded"), ("yes", "Yes"), ("no", "No")]
+GATE_BY_STAGE = {
+    None: ["G1"],
+    1: ["G1"],
+    2: ["G2"],
+    3: ["G3_LUNGE", "G3_SLDL"],
+    4: ["G4"],
+}
+ALL_TESTS = [code for code, _ in LoadTest.Code.choices]
+DIAGNOSTIC_TESTS = ["PURANEN_ORAVA", "BENT_KNEE", "MOD_BENT_KNEE"]
+NEURO_FLAGS = {
+    "saddle_anaesthesia": "RF_CAUDA_EQUINA",
+    "bladder_bowel_change": "RF_CAUDA_EQUINA",
+    "dermatomal_sensory_loss": "RF_NEURO_SIGNS",
+    "myotomal_weakness": "RF_NEURO_SIGNS",
+    "reflex_change": "RF_NEURO_SIGNS",
+    "slump_reproduces_distal": "RF_NEURO_SIGNS",
+    "slr_positive": "RF_NEURO_SIGNS",
+}
+RED_FLAG_LABELS = dict(RED_FLAG_CHOICES)
+
+
+class AssessmentForm(forms.ModelForm):
+    """A visit's findings, in the order a physiotherapist examines (UX.md).
+
+    Load tests and PSFS activities are extra fields turned into child rows by the service.
+    """
+
+    red_flags = forms.MultipleChoiceField(
+        choices=RED_FLAG_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Red flags found",
+    )
+    visah_8_band = forms.TypedChoiceField(
+        label="Item 8: duration band",
+        choices=[("", "not answered")]
+        + [(str(i), b) for i, b in enumerate(visah.DEFAULT_ITEM8_BANDS)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "visit_date",
+            "visit_type",
+            "nprs_morning_baseline",
+            "nprs_24h_after_hardest",
+            "nprs_exercise_max",
+            "nprs_adl_typical_7d",
+            "nprs_worst_7d",
+            "night_pain",
+            "sitting_tolerance_min",
+            "sitting_surface",
+            "ischial_tenderness",
+            "sessions_prescribed_since_last",
+            "sessions_done_since_last",
+            "plyo_sessions_since_last",
+            "min_plyo_interval_h",
+            "visah_1",
+            "visah_2",
+            "visah_3",
+            "visah_4",
+            "visah_5",
+            "visah_6",
+            "visah_7",
+            "visah_8_branch",
+            "groc",
+            "knee_flexion_strength_left_n",
+            "knee_flexion_strength_right_n",
+            "running_km_week",
+            "sport_sessions_week",
+            "slump_reproduces_distal",
+            "slr_positive",
+            "dermatomal_sensory_loss",
+            "myotomal_weakness",
+            "reflex_change",
+            "saddle_anaesthesia",
+            "bladder_bowel_change",
+            "red_flags_none",
+            "notes",
+        ]
+        widgets = {
+            "visit_date": forms.DateInput(attrs={"type": "date"}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(
+        self,
+        *args: Any,
+        patient: Patient,
+        previous: Assessment | None = None,
+        stage: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+        self.previous = previous
+        self.stage = stage
+        self._configure_fields()
+        self._add_test_fields()
+        self._add_psfs_fields()
+        if self.instance.pk:
+            self._load_children()
+        if previous is not None:
+            self._show_previous(previous)
+
+    # -- set-up -------------------------------------------------------------------------
+    def _configure_fields(self) -> None:
+        f = self.fields
+        initial_visit = self.stage is None
+        cast(forms.ChoiceField, f["visit_type"]).choices = (
+            [("initial", "Initial")]
+            if initial_visit
+            else [(v, label) for v, label in Assessment.VisitType.choices if v != "initial"]
+        )
+        pains = {
+            "nprs_morning_baseline": True,
+            "nprs_24h_after_hardest": not initial_visit,
+            "nprs_exercise_max": not initial_visit,
+            "nprs_adl_typical_7d": True,
+            "nprs_worst_7d": False,
+            "ischial_tenderness": False,
+        }
+        for name, required in pains.items():
+            f[name] = _pain_field(str(f[name].label).capitalize(), required)
+            f[name].help_text = PAIN_HELP
+        bounded(f["sitting_tolerance_min"], 0, 240).widget.attrs["inputmode"] = "numeric"
+        f[
+            "sitting_tolerance_min"
+        ].help_text = (
+            "Continuous sitting until the familiar pain starts or rises (PROTOCOL 4.2), 0-240"
+        )
+        for name in ("sessions_prescribed_since_last", "sessions_done_since_last"):
+            bounded(f[name], 0, 100).required = not initial_visit
+        bounded(f["plyo_sessions_since_last"], 0, 50).required = self.stage == 4
+        bounded(f["min_plyo_interval_h"], 0, 336)
+        for i in range(1, 7):
+            field = f[f"visah_{i}"] = forms.IntegerField(
+                label=self._visah_label(i), min_value=0, max_value=10, required=False
+            )
+            field.help_text = "0-10, 10 = no pain or no limitation"
+        f["visah_7"] = forms.TypedChoiceField(
+            label=self._visah_label(7),
+            choices=[("", "not answered")] + [(str(p), str(p)) for p in visah.ITEM7_POINTS],
+            coerce=int,
+            empty_value=None,
+            required=False,
+        )
+        f["visah_8_branch"].label = self._visah_label(8) + ": branch"
+        bounded(f["groc"], -7, 7)
+        for name in ("knee_flexion_strength_left_n", "knee_flexion_strength_right_n"):
+            bounded(f[name], 0, 1000)
+        bounded(f["running_km_week"], 0, 300)
+        bounded(f["sport_sessions_week"], 0, 21)
+        f["notes"].validators.append(validate_notes)
+        f["notes"].help_text = "Plain text; shown only to clinicians."
+        if self.instance.pk:
+            f["red_flags"].initial = list(self.instance.red_flags)
+            if self.instance.visah_8_branch and self.instance.visah_8 is not None:
+                points = visah.ITEM8_POINTS[self.instance.visah_8_branch]
+                f["visah_8_band"].initial = str(points.index(self.instance.visah_8))
+
+    def _visah_label(self, item: int) -> str:
+        wording = (self.patient.clinic.visah_wording or {}).get(str(item))
+        return f"Item {item}: {wording}" if wording else visah.TOPIC_LABELS[item]
+
+    def test_codes_first(self) -> list[str]:
+        """The current stage's gate (and H10 before stage 4) first, the rest after."""
+        first = list(GATE_BY_STAGE[self.stage])
+        if self.stage == 3 and self.patient.needs_energy_storage:
+            first.append("H10")
+        if self.stage is None:
+            first += DIAGNOSTIC_TESTS
+        return first
+
+    def _add_test_fields(self) -> None:
+        labels = dict(LoadTest.Code.choices)
+        for code in ALL_TESTS:
+            self.fields[f"{code}_nprs"] = _pain_field(f"{labels[code]}: pain")
+            self.fields[f"{code}_reps"] = forms.IntegerField(
+                label="Reps", min_value=0, max_value=100, required=False
+            )
+            self.fields[f"{code}_load_kg"] = forms.DecimalField(
+                label="Load (kg)",
+                min_value=0,
+                max_value=300,
+                max_digits=4,
+                decimal_places=1,
+                required=False,
+            )
+            self.fields[f"{code}_familiar"] = forms.ChoiceField(
+                label="Reproduces the familiar pain", choices=FAMILIAR_CHOICES, required=False
+            )
+
+    def _add_psfs_fields(self) -> None:
+        for i in range(1, 6):
+            self.fields[f"psfs_{i}_activity"] = forms.CharField(
+                label=f"Activity {i}", max_length=120, required=False, validators=[validate_name]
+            )
+            self.fields[f"psfs_{i}_score"] = forms.IntegerField(
+                label=f"Activity {i}: score (0 unable, 10 as before)",
+                min_value=0,
+                max_value=10,
+                required=False,
+            )
+
+    def _load_children(self) -> None:
+        for test in self.instance.load_tests.all():
+            self.initial[f"{test.code}_nprs"] = test.nprs
+            self.initial[f"{test.code}_reps"] = test.reps
+            self.initial[f"{test.code}_load_kg"] = test.load_kg
+            familiar = test.reproduces_familiar_pain
+            self.initial[f"{test.code}_familiar"] = (
+                "" if familiar is None else ("yes" if familiar else "no")
+            )
+        for item in self.instance.psfs_items.all():
+            self.initial[f"psfs_{item.position}_activity"] = item.activity
+            self.initial[f"psfs_{item.position}_score"] = item.score
+
+    def _show_previous(self, previous: Assessment) -> None:
+        """Last visit's values beside each field (UX.md: physiotherapists)."""
+        for name in (
+            "nprs_morning_baseline",
+            "nprs_24h_after_hardest",
+            "nprs_exercise_max",
+            "nprs_adl_typical_7d",
+            "nprs_worst_7d",
+            "sitting_tolerance_min",
+        ):
+            value = getattr(previous, name)
+            if value is not None:
+                unit = " min" if name == "sitting_tolerance_min" else "/10"
+                self.fields[name].help_text = f"Last visit: {value}{unit}. " + (
+                    self.fields[name].help_text or ""
+                )
+        for test in previous.load_tests.all():
+            if test.nprs is not None and f"{test.code}_nprs" in self.fields:
+                self.fields[f"{test.code}_nprs"].help_text = f"Last visit: {test.nprs}/10"
+
+    # -- sections for the template ---------------------------------------------------------
+    def sections(self) -> list[dict[str, Any]]:
+        first_tests = self.test_codes_first()
+        other_tests = [c for c in ALL_TESTS if c not in first_tests]
+
+        def test_fields(codes: list[str]) -> list[str]:
+            return [
+                f"{c}_{part}" for c in codes for part in ("nprs", "reps", "load_kg", "familiar")
+            ]
+
+        initial_visit = self.stage is None
+        sessions = ["sessions_prescribed_since_last", "sessions_done_since_last"]
+        if self.stage == 4:
+            sessions += ["plyo_sessions_since_last", "min_plyo_interval_h"]
+        pain = ["nprs_morning_baseline", "nprs_adl_typical_7d", "nprs_worst_7d", "night_pain"]
+        if not initial_visit:
+            pain[1:1] = ["nprs_exercise_max", "nprs_24h_after_hardest"]
+        neuro = list(NEURO_FLAGS)
+        return [
+            {"title": "Visit", "fields": ["visit_date", "visit_type"], "open": True},
+            {"title": "Pain", "fields": pain, "open": True},
+            {
+                "title": "Sitting",
+                "fields": ["sitting_tolerance_min", "sitting_surface", "ischial_tenderness"],
+                "open": True,
+            },
+            {
+                "title": "Load test for this stage",
+                "fields": test_fields(first_tests),
+                "open": True,
+                "grid": True,
+            },
+            *(
+                []
+                if initial_visit
+                else [{"title": "Sessions since the last visit", "fields": sessions, "open": True}]
+            ),
+            {
+                "title": "VISA-H questionnaire",
+                "fields": [f"visah_{i}" for i in range(1, 8)] + ["visah_8_branch", "visah_8_band"],
+                "open": initial_visit or self._visah_due(),
+            },
+            {"title": "Neurological screen", "fields": neuro, "open": False},
+            {"title": "Red flags", "fields": ["red_flags", "red_flags_none"], "open": True},
+            {
+                "title": "Other load tests",
+                "fields": test_fields(other_tests),
+                "open": False,
+                "grid": True,
+            },
+            {
+                "title": "Patient-specific functional scale",
+                "fields": [f"psfs_{i}_{p}" for i in range(1, 6) for p in ("activity", "score")],
+                "open": False,
+            },
+            {
+                "title": "Other measures",
+                "fields": [
+                    "groc",
+                    "knee_flexion_strength_left_n",
+                    "knee_flexion_strength_right_n",
+                    "running_km_week",
+                    "sport_sessions_week",
+                    *(
+                        ["plyo_sessions_since_last", "min_plyo_interval_h"]
+                        if self.stage != 4
+                        else []
+                    ),
+                ],
+                "open": False,
+            },
+            {"title": "Clinical notes", "fields": ["notes"], "open": True},
+        ]
+
+    def _visah_due(self) -> bool:
+        """VISA-H every 2-4 weeks [CFG, PROTOCOL 4.2]: open the section after 14 days."""
+        last = self.patient.assessments.exclude(visah_total=None).order_by("-visit_date").first()
+        return last is None or (clinic_today(self.patient.clinic) - last.visit_date).days >= 14
+
+    # -- validation ---------------------------------------------------------------------------
+    def clean_visit_date(self) -> date:
+        day: date = self.cleaned_data["visit_date"]
+        if day > clinic_today(self.patient.clinic):
+            raise forms.ValidationError("The visit date cannot be in the future.")
+        if day < self.patient.date_of_birth:
+            raise forms.ValidationError("The visit date is before the patient's date of birth.")
+        later = self.patient.assessments.filter(visit_date__gte=day)
+        if self.instance.pk:
+            later = later.exclude(pk=self.instance.pk)
+        if later.exists():
+            last = self.patient.assessments.exclude(pk=self.instance.pk).latest("visit_date")
+            raise forms.ValidationError(
+                f"Visits are recorded in order: this patient's latest visit is on "
+                f"{last.visit_date:%d %b %Y}. Choose a later date."
+            )
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        flags = data.get("red_flags") or []
+        if flags and data.get("red_flags_none"):
+            self.add_error("red_flags_none", "You ticked red flags: untick 'no red flags found'.")
+        if not flags and not data.get("red_flags_none"):
+            self.add_error(
+                "red_flags_none",
+                "Screen for red flags: tick each one found, or tick 'no red flags found'.",
+            )
+        for field, code in NEURO_FLAGS.items():
+            if data.get(field) and code not in flags:
+                self.add_error(
+                    "red_flags",
+                    f"{self.fields[field].label} is a red flag: tick '{RED_FLAG_LABELS[code]}'.",
+                )
+        if data.get("night_pain") == Assessment.NightPain.CONSTANT and "RF_NIGHT_PAIN" not in flags:
+            self.add_error(
+                "red_flags",
+                "Constant non-mechanical night pain is a red flag: tick it, "
+                "or correct the night pain.",
+            )
+        branch, band = data.get("visah_8_branch"), data.get("visah_8_band")
+        if bool(branch) != (band is not None):
+            self.add_error(
+                "visah_8_band", "For item 8, choose both the branch and the duration band."
+            )
+        plyo, gap = data.get("plyo_sessions_since_last"), data.get("min_plyo_interval_h")
+        if gap is not None and (plyo is None or plyo < 2):
+            self.add_error(
+                "min_plyo_interval_h",
+                "A gap between sessions needs at least 2 plyometric sessions.",
+            )
+        for i in range(1, 6):
+            activity, score = data.get(f"psfs_{i}_activity"), data.get(f"psfs_{i}_score")
+            if bool(activity) != (score is not None):
+                self.add_error(
+                    f"psfs_{i}_score", "Give both the activity and its score, or neither."
+                )
+        return data
+
+    # -- results for the service ---------------------------------------------------------------
+    def item8_points(self) -> int | None:
+        branch, band = (
+            self.cleaned_data.get("visah_8_branch"),
+            self.cleaned_data.get("visah_8_band"),
+        )
+        if not branch or band is None:
+            return None
+        return visah.ITEM8_POINTS[branch][band]
+
+    def load_test_rows(self, side: str) -> list[dict[str, Any]]:
+        rows = []
+        for code in ALL_TESTS:
+            values = {
+                part: self.cleaned_data.get(f"{code}_{part}")
+                for part in ("nprs", "reps", "load_kg")
+            }
+            familiar = self.cleaned_data.get(f"{code}_familiar") or ""
+            if all(v is None for v in values.values()) and not familiar:
+                continue
+            rows.append(
+                {
+                    "code": code,
+                    "side": side,
+                    **values,
+                    "reproduces_familiar_pain": {"yes": True, "no": False}.get(familiar),
+                }
+            )
+        return rows
+
+    def psfs_rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "position": i,
+                "activity": self.cleaned_data[f"psfs_{i}_activity"],
+                "score": self.cleaned_data[f"psfs_{i}_score"],
+            }
+            for i in range(1, 6)
+            if self.cleaned_data.get(f"psfs_{i}_activity")
+        ]
+
+
+class AmendmentForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for the amendment",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[validate_notes],
+        help_text="Required: the signed original stays readable in the history.",
+    )
+
+
+class PatientSearchForm(forms.Form):
+    q = forms.CharField(label="Name", required=False, max_length=100)
+    stage = forms.TypedChoiceField(
+        choices=[
+            ("", "Any stage"),
+            ("0", "Not started"),
+            ("1", "Stage 1"),
+            ("2", "Stage 2"),
+            ("3", "Stage 3"),
+            ("4", "Stage 4"),
+        ],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    status = forms.ChoiceField(
+        choices=[("current", "Current"), ("archived", "Archived"), ("all", "All")],
+        required=False,
+    )

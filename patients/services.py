@@ -1,0 +1,91 @@
+"""Writes that span several rows: assessments with their child rows, archiving."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import audit
+
+from .models import Assessment, LoadTest, Patient, PsfsItem
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+    from .forms import AssessmentForm
+
+
+class AlreadyRecorded(Exception):
+    """Another assessment of this patient exists on that date (double submission)."""
+
+
+@transaction.atomic
+def save_assessment(
+    form: AssessmentForm, user: User, *, sign: bool, amendment_reason: str = ""
+) -> Assessment:
+    """Save the form's assessment with its load tests and PSFS rows in one transaction.
+
+    Signing locks it and runs the stage rules; a signed assessment changes only as an
+    amendment with a reason (its original stays in the history).
+    """
+    from rehab.services import record_decision  # rehab depends on patients, not the reverse
+
+    patient = Patient.objects.select_for_update().get(pk=form.patient.pk)
+    assessment: Assessment = form.save(commit=False)
+    is_new = assessment.pk is None
+    was_signed = assessment.signed_at is not None
+    if is_new:
+        assessment.patient = patient
+        assessment.clinician = user
+        assessment.stage_before = patient.stage
+    assessment.red_flags = list(form.cleaned_data.get("red_flags") or [])
+    assessment.visah_8 = form.item8_points()
+    assessment.visah_total = assessment.compute_visah_total()
+    if was_signed:
+        assessment.amended_at = timezone.now()
+        assessment._change_reason = f"Amendment: {amendment_reason}"  # type: ignore[attr-defined]
+    elif sign:
+        assessment.signed_at, assessment.signed_by = timezone.now(), user
+    try:
+        with transaction.atomic():
+            assessment.save()
+    except IntegrityError as error:
+        if "one_assessment_per_day" in str(error):
+            raise AlreadyRecorded from error
+        raise
+    side = LoadTest.Side.WORSE if patient.affected_side == "bilateral" else patient.affected_side
+    assessment.load_tests.all().delete()
+    LoadTest.objects.bulk_create(
+        LoadTest(assessment=assessment, **row) for row in form.load_test_rows(side)
+    )
+    assessment.psfs_items.all().delete()
+    PsfsItem.objects.bulk_create(PsfsItem(assessment=assessment, **row) for row in form.psfs_rows())
+    action = (
+        "assessment_amended"
+        if was_signed
+        else ("assessment_signed" if sign else "assessment_saved")
+    )
+    audit.record(None, action, actor=user, patient=patient, obj=assessment)
+    decision = getattr(assessment, "decision", None) if not is_new else None
+    if (sign and not was_signed) or (was_signed and decision is not None and decision.is_pending):
+        record_decision(assessment, user)
+    return assessment
+
+
+@transaction.atomic
+def archive_patient(patient: Patient, user: User) -> None:
+    """Records are kept forever: a patient is archived, never deleted (SECURITY.md)."""
+    patient.archived_at = timezone.now()
+    patient._change_reason = "Archived"  # type: ignore[attr-defined]
+    patient.save(update_fields=["archived_at", "updated_at"])
+    audit.record(None, "patient_archived", actor=user, patient=patient)
+
+
+@transaction.atomic
+def restore_patient(patient: Patient, user: User) -> None:
+    patient.archived_at = None
+    patient._change_reason = "Restored from the archive"  # type: ignore[attr-defined]
+    patient.save(update_fields=["archived_at", "updated_at"])
+    audit.record(None, "patient_restored", actor=user, patient=patient)

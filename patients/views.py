@@ -1,0 +1,305 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Max, Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST
+
+from accounts import audit, pending_form
+from accounts.http import AuthenticatedHttpRequest as Request
+from rehab import services as rehab_services
+from rehab.models import StageDecision
+
+from . import services
+from .access import get_assessment_for_user, get_patient_for_user
+from .charts import Chart, Series, StageBand
+from .forms import AmendmentForm, AssessmentForm, PatientContactForm, PatientForm, PatientSearchForm
+from .models import Assessment, Patient
+
+PAGE_SIZE = 25
+
+
+def _staff_only(request: Request) -> None:
+    if not getattr(request.user, "is_clinic_staff", False):
+        audit.record(request, "access_denied", outcome="denied")
+        raise PermissionDenied
+
+
+def patient_list(request: Request) -> HttpResponse:
+    _staff_only(request)
+    form = PatientSearchForm(request.GET or None)
+    patients = (
+        Patient.objects.visible_to(request.user)
+        .select_related("physio")
+        .annotate(last_visit=Max("assessments__visit_date"))
+    )
+    if form.is_valid():
+        q, stage, status = (form.cleaned_data.get(k) for k in ("q", "stage", "status"))
+        for word in (q or "").split():
+            patients = patients.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+        if stage == 0:
+            patients = patients.filter(stage__isnull=True)
+        elif stage:
+            patients = patients.filter(stage=stage)
+        if status == "archived":
+            patients = patients.filter(archived_at__isnull=False)
+        elif status != "all":
+            patients = patients.filter(archived_at__isnull=True)
+    else:
+        patients = patients.filter(archived_at__isnull=True)
+    page = Paginator(patients.order_by("last_name", "first_name", "id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "patients/patient_list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+def patient_create(request: Request) -> HttpResponse:
+    _staff_only(request)
+    clinic = request.user.clinic
+    data = request.POST if request.method == "POST" else pending_form.pop(request)
+    form = PatientForm(
+        data, clinic=clinic, initial={"physio": request.user if request.user.is_physio else None}
+    )
+    if request.method == "POST" and form.is_valid():
+        patient = form.save(commit=False)
+        patient.clinic = clinic
+        patient.save()
+        audit.record(request, "patient_created", patient=patient)
+        messages.success(request, f"{patient.full_name} has been added.")
+        return redirect("patients:detail", patient.public_id)
+    return render(request, "patients/patient_form.html", {"form": form, "patient": None})
+
+
+def patient_edit(request: Request, public_id: str) -> HttpResponse:
+    patient = get_patient_for_user(request, public_id, "edit_record")
+    form_class = PatientForm if request.user.is_physio else PatientContactForm
+    data = request.POST if request.method == "POST" else pending_form.pop(request)
+    form = form_class(data, instance=patient, clinic=patient.clinic)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        audit.record(request, "patient_updated", patient=patient)
+        messages.success(request, "The patient record has been saved.")
+        return redirect("patients:detail", patient.public_id)
+    return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
+
+
+@require_POST
+def patient_archive(request: Request, public_id: str) -> HttpResponse:
+    patient = get_patient_for_user(request, public_id, "archive")
+    if patient.is_archived:
+        services.restore_patient(patient, request.user)
+        messages.success(request, f"{patient.full_name} is back in the current list.")
+    else:
+        services.archive_patient(patient, request.user)
+        messages.success(request, f"{patient.full_name} has been archived. Their records are kept.")
+    return redirect("patients:detail", patient.public_id)
+
+
+def _stage_bands(decisions: list[StageDecision]) -> list[StageBand]:
+    bands: list[StageBand] = []
+    for d in decisions:
+        if d.is_pending or d.final_stage is None:
+            continue
+        if bands and bands[-1].stage == d.final_stage:
+            continue
+        if bands:
+            bands[-1].end = d.visit_date
+        bands.append(StageBand(stage=d.final_stage, start=d.visit_date, end=None))
+    return bands
+
+
+def progress_charts(
+    patient: Patient, assessments: list[Assessment], decisions: list[StageDecision]
+) -> list[dict[str, object]]:
+    bands = _stage_bands(decisions)
+
+    def series(label: str, attr: str) -> Series:
+        return Series(label, [(a.visit_date, getattr(a, attr)) for a in assessments])
+
+    charts = [
+        Chart(
+            title="Pain over time (0-10)",
+            description="Usual morning pain, next-morning pain after the hardest session, "
+            "highest pain during exercise and pain with daily activities at each visit, "
+            "with the stages shaded behind.",
+            y_max=10,
+            y_label="/10",
+            y_ticks=[0, 2, 4, 6, 8, 10],
+            series=[
+                series("Morning", "nprs_morning_baseline"),
+                series("Next morning", "nprs_24h_after_hardest"),
+                series("Exercise", "nprs_exercise_max"),
+                series("Daily activities", "nprs_adl_typical_7d"),
+            ],
+            bands=bands,
+        ),
+        Chart(
+            title="Sitting tolerance (minutes)",
+            description="Minutes of continuous sitting before the familiar pain, at each visit.",
+            y_max=max([60] + [a.sitting_tolerance_min for a in assessments]),
+            y_label=" min",
+            series=[series("Sitting tolerance", "sitting_tolerance_min")],
+            bands=bands,
+        ),
+        Chart(
+            title="VISA-H (0-100, higher is better)",
+            description="VISA-H total at each visit where every item was answered.",
+            y_max=100,
+            y_label="/100",
+            y_ticks=[0, 20, 40, 60, 80, 100],
+            series=[series("VISA-H", "visah_total")],
+            bands=bands,
+        ),
+    ]
+    return [
+        {"svg": render_to_string("charts/line.svg", {**c.svg_context(), "chart_id": f"chart{i}"})}
+        for i, c in enumerate(charts)
+    ]
+
+
+def patient_detail(request: Request, public_id: str) -> HttpResponse:
+    patient = get_patient_for_user(request, public_id, "status")
+    if getattr(request.user, "is_patient", False):
+        return redirect("dashboard")
+    clinical = request.user.is_physio
+    decisions = list(patient.decisions.select_related("assessment", "decided_by"))
+    context: dict[str, object] = {
+        "patient": patient,
+        "clinical": clinical,
+        "latest_decision": decisions[-1] if decisions else None,
+        "age": patient.age_on(patient.created_at.date()),
+    }
+    if clinical:
+        assessments = list(
+            patient.assessments.select_related("clinician", "decision").prefetch_related(
+                "load_tests"
+            )
+        )
+        context.update(
+            assessments=list(reversed(assessments)),
+            charts=progress_charts(patient, [a for a in assessments if a.is_signed], decisions),
+        )
+    audit.record(request, "patient_viewed", patient=patient)
+    return render(request, "patients/patient_detail.html", context)
+
+
+def _latest(patient: Patient, exclude: Assessment | None = None) -> Assessment | None:
+    qs = patient.assessments.signed().prefetch_related("load_tests")
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk).filter(visit_date__lt=exclude.visit_date)
+    return qs.order_by("-visit_date").first()
+
+
+def _save(request: Request, form: AssessmentForm, reason: str = "") -> Assessment | None:
+    sign = "sign" in request.POST
+    try:
+        return services.save_assessment(form, request.user, sign=sign, amendment_reason=reason)
+    except services.AlreadyRecorded:
+        form.add_error("visit_date", "An assessment on this date has already been recorded.")
+    except rehab_services.PendingDecision as pending:
+        form.add_error(
+            None,
+            f"The recommendation of {pending.decision.visit_date:%d %b %Y} is still waiting: "
+            "confirm or override it before signing a new assessment. Your entries are kept "
+            "below; you can also save them as a draft.",
+        )
+    return None
+
+
+def assessment_create(request: Request, public_id: str) -> HttpResponse:
+    patient = get_patient_for_user(request, public_id, "edit_clinical")
+    data = request.POST if request.method == "POST" else pending_form.pop(request)
+    form = AssessmentForm(data, patient=patient, previous=_latest(patient), stage=patient.stage)
+    if request.method == "POST" and form.is_valid():
+        assessment = _save(request, form)
+        if assessment is not None:
+            messages.success(
+                request,
+                "The assessment has been saved."
+                + (" It is signed." if assessment.is_signed else ""),
+            )
+            return redirect("patients:assessment", patient.public_id, assessment.public_id)
+    return render(
+        request, "patients/assessment_form.html", {"form": form, "patient": patient, "amend": None}
+    )
+
+
+def assessment_edit(request: Request, public_id: str, assessment_id: str) -> HttpResponse:
+    assessment = get_assessment_for_user(request, public_id, assessment_id, "edit_clinical")
+    patient = assessment.patient
+    data = request.POST if request.method == "POST" else pending_form.pop(request)
+    form = AssessmentForm(
+        data,
+        instance=assessment,
+        patient=patient,
+        previous=_latest(patient, exclude=assessment),
+        stage=assessment.stage_before,
+    )
+    amend = AmendmentForm(data) if assessment.is_signed else None
+    if request.method == "POST" and form.is_valid() and (amend is None or amend.is_valid()):
+        saved = _save(request, form, amend.cleaned_data["reason"] if amend else "")
+        if saved is not None:
+            messages.success(
+                request,
+                "The amendment has been saved." if amend else "The assessment has been saved.",
+            )
+            return redirect("patients:assessment", patient.public_id, saved.public_id)
+    return render(
+        request,
+        "patients/assessment_form.html",
+        {"form": form, "patient": patient, "amend": amend, "assessment": assessment},
+    )
+
+
+def _label(field_name: str) -> str:
+    return str(getattr(Assessment._meta.get_field(field_name), "verbose_name", field_name))
+
+
+def _versions(assessment: Assessment) -> list[dict[str, object]]:
+    """Each saved version with the fields it changed, newest first (the original stays)."""
+    records = list(assessment.history.select_related("history_user").order_by("history_date"))
+    versions = []
+    for previous, record in zip([None, *records], records, strict=False):
+        changes = []
+        if previous is not None:
+            delta = record.diff_against(previous, excluded_fields=["updated_at", "amended_at"])
+            changes = [(_label(c.field), c.old, c.new) for c in delta.changes]
+        versions.append(
+            {
+                "when": record.history_date,
+                "who": record.history_user,
+                "reason": record.history_change_reason or "",
+                "kind": record.get_history_type_display(),
+                "changes": changes,
+            }
+        )
+    return list(reversed(versions))
+
+
+def assessment_detail(request: Request, public_id: str, assessment_id: str) -> HttpResponse:
+    assessment = get_assessment_for_user(request, public_id, assessment_id, "clinical")
+    decision = getattr(assessment, "decision", None)
+    history = _versions(assessment) if assessment.amended_at else []
+    audit.record(request, "assessment_viewed", patient=assessment.patient, obj=assessment)
+    return render(
+        request,
+        "patients/assessment_detail.html",
+        {
+            "patient": assessment.patient,
+            "assessment": assessment,
+            "decision": decision,
+            "load_tests": assessment.load_tests.all(),
+            "psfs": assessment.psfs_items.all(),
+            "history": history,
+        },
+    )

@@ -1,0 +1,210 @@
+"""Writes that span models: stage decisions and the patient's stage (issue 4).
+
+The facts of a visit come from ``rehab.derivation`` (the same code as ``pht_rules replay``);
+this module only maps stored rows to its dataclasses and stores what it decides.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from datetime import date
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts import audit
+from accounts.models import User
+from patients.models import Assessment, Patient
+
+from . import derivation, rules
+from .models import StageDecision, parameters_for
+
+GATE_TESTS = set(derivation.TEST_CODES)
+
+
+def visit_of(assessment: Assessment) -> derivation.Visit:
+    """An assessment as the rules' Visit. Days are date ordinals; gate pain is the
+    affected side's, the worse side when both were tested (PROTOCOL 1.7)."""
+    tests: dict[str, int] = {}
+    for test in assessment.load_tests.all():
+        if test.code in GATE_TESTS and test.nprs is not None:
+            tests[test.code] = max(test.nprs, tests.get(test.code, 0))
+    gap = assessment.min_plyo_interval_h
+    return derivation.Visit(
+        day=assessment.visit_date.toordinal(),
+        red_flags=tuple(assessment.red_flags),
+        ex_pain=assessment.nprs_exercise_max,
+        morning_baseline=assessment.nprs_morning_baseline,
+        pain_24h=assessment.nprs_24h_after_hardest,
+        adl_pain=assessment.nprs_adl_typical_7d,
+        sit_min=assessment.sitting_tolerance_min,
+        visah=assessment.visah_total,
+        tests=tests,
+        sessions_done=assessment.sessions_done_since_last,
+        sessions_prescribed=assessment.sessions_prescribed_since_last,
+        plyo_sessions=assessment.plyo_sessions_since_last,
+        min_plyo_interval_h=float(gap) if gap is not None else None,
+    )
+
+
+def _history(
+    decisions: Iterable[StageDecision],
+) -> list[tuple[derivation.Visit, derivation.Outcome]]:
+    history = []
+    for decision in decisions:
+        if decision.is_pending:
+            raise PendingDecision(decision)
+        outcome = derivation.Outcome(rules.Action(decision.final_action), decision.final_stage)
+        history.append((visit_of(decision.assessment), outcome))
+    return history
+
+
+class PendingDecision(Exception):
+    """An earlier recommendation has not been confirmed or overridden yet."""
+
+    def __init__(self, decision: StageDecision) -> None:
+        super().__init__(f"the decision of {decision.visit_date} is still pending")
+        self.decision = decision
+
+
+def earlier_decisions(
+    patient: Patient, before: Assessment | None = None
+) -> QuerySet[StageDecision]:
+    qs = (
+        StageDecision.objects.filter(patient=patient)
+        .select_related("assessment")
+        .prefetch_related("assessment__load_tests")
+        .order_by("visit_date")
+    )
+    if before is not None:
+        qs = qs.filter(visit_date__lt=before.visit_date)
+    return qs
+
+
+@transaction.atomic
+def record_decision(assessment: Assessment, user: User) -> StageDecision:
+    """Run the rules on a signed assessment and store the recommendation (pending).
+
+    Raises PendingDecision while an earlier recommendation waits for the clinician.
+    """
+    patient = Patient.objects.select_for_update().get(pk=assessment.patient_id)
+    history = _history(earlier_decisions(patient, before=assessment))
+    facts = derivation.facts_for_visit(
+        patient.needs_energy_storage, None, history, visit_of(assessment)
+    )
+    params = parameters_for(patient.clinic)
+    decision = rules.decide(facts, params)
+    stored, _ = StageDecision.objects.update_or_create(
+        assessment=assessment,
+        defaults={
+            "patient": patient,
+            "visit_date": assessment.visit_date,
+            "stage_before": facts.stage,
+            "facts": facts.to_dict(),
+            "parameters": params.to_dict(),
+            "rules_version": decision.rules_version,
+            "engine_action": decision.action.value,
+            "engine_stage": decision.stage,
+            "engine_rules": list(decision.rules),
+            "engine_flags": [str(f) for f in decision.flags],
+            "engine_urgency": decision.urgency.value if decision.urgency else "",
+            "criteria": [
+                {**dataclasses.asdict(c), "concern": c.concern} for c in decision.criteria
+            ],
+            "explanation": decision.explain(),
+            "caution_codes": list(decision.caution_codes),
+            "status": StageDecision.Status.PENDING,
+            "final_action": "",
+            "final_stage": None,
+            "override_reason": "",
+            "decided_by": None,
+            "decided_at": None,
+        },
+    )
+    audit.record(None, "decision_recommended", actor=user, patient=patient, obj=stored)
+    refresh_patient_state(patient)
+    return stored
+
+
+# Stage after an override, by action (the clinician picks the action; the stage follows).
+def stage_after(
+    action: rules.Action, stage_before: int | None, chosen_stage: int | None
+) -> int | None:
+    if action is rules.Action.START_STAGE_1:
+        return 1
+    if action is rules.Action.START_STAGE_2:
+        return 2
+    if stage_before is None:
+        return None
+    if action is rules.Action.PROGRESS:
+        return min(4, stage_before + 1)
+    if action is rules.Action.REGRESS:
+        return max(1, stage_before - 1)
+    return stage_before
+
+
+@transaction.atomic
+def confirm(decision: StageDecision, user: User) -> StageDecision:
+    decision = StageDecision.objects.select_for_update().get(pk=decision.pk)
+    decision.status = StageDecision.Status.CONFIRMED
+    decision.final_action = decision.engine_action
+    decision.final_stage = decision.engine_stage
+    decision.decided_by, decision.decided_at = user, timezone.now()
+    decision.save()
+    audit.record(None, "decision_confirmed", actor=user, patient=decision.patient, obj=decision)
+    refresh_patient_state(decision.patient)
+    return decision
+
+
+@transaction.atomic
+def override(
+    decision: StageDecision, user: User, action: rules.Action, reason: str
+) -> StageDecision:
+    decision = StageDecision.objects.select_for_update().get(pk=decision.pk)
+    decision.status = StageDecision.Status.OVERRIDDEN
+    decision.final_action = action.value
+    decision.final_stage = stage_after(action, decision.stage_before, None)
+    decision.override_reason = reason
+    decision.decided_by, decision.decided_at = user, timezone.now()
+    decision.save()
+    audit.record(None, "decision_overridden", actor=user, patient=decision.patient, obj=decision)
+    refresh_patient_state(decision.patient)
+    return decision
+
+
+def refresh_patient_state(patient: Patient) -> None:
+    """Write the patient's stage, stage entry, programme start and status from the
+    accepted decisions: the one place these denormalised columns are set."""
+    decisions = list(earlier_decisions(patient))
+    accepted = [d for d in decisions if not d.is_pending]
+    state = derivation.fold(
+        None,
+        [
+            (
+                visit_of(d.assessment),
+                derivation.Outcome(rules.Action(d.final_action), d.final_stage),
+            )
+            for d in accepted
+        ],
+    )
+    patient.stage = state.stage
+    patient.stage_entered_on = (
+        date.fromordinal(state.stage_entry_day) if state.stage_entry_day is not None else None
+    )
+    patient.programme_start = (
+        date.fromordinal(state.programme_start_day) if state.programme_start_day else None
+    )
+    latest = decisions[-1] if decisions else None
+    if latest is not None and latest.blocking and latest.accepted_action == rules.Action.REFER:
+        patient.status = Patient.Status.PAUSED
+    elif accepted and accepted[-1].final_action == rules.Action.COMPLETE:
+        patient.status = Patient.Status.COMPLETED
+    elif state.stage is not None:
+        patient.status = Patient.Status.ACTIVE
+    else:
+        patient.status = Patient.Status.NOT_STARTED
+    patient.save(
+        update_fields=["stage", "stage_entered_on", "programme_start", "status", "updated_at"]
+    )

@@ -1,0 +1,137 @@
+import pytest
+from django.urls import reverse
+
+from accounts.models import AuditEvent
+from patients.models import Assessment, Patient
+from rehab.services import confirm
+
+from ..conftest import client_for
+from ..factories import assessment_post, make_assessment
+
+
+def test_signing_locks_and_a_later_change_is_an_amendment_with_a_reason(world, patient):
+    assessment = make_assessment(patient, world.physio, visit_date="2026-01-05")
+    url = reverse("patients:assessment_edit", args=[patient.public_id, assessment.public_id])
+    client = client_for(world.physio)
+    changed = assessment_post(
+        visit_type="initial", visit_date="2026-01-05", nprs_adl_typical_7d="5"
+    )
+
+    without_reason = client.post(url, changed)
+    assert without_reason.status_code == 200
+    assert "This field is required" in without_reason.content.decode()
+    assessment.refresh_from_db()
+    assert assessment.nprs_adl_typical_7d == 2 and assessment.amended_at is None
+
+    response = client.post(url, {**changed, "reason": "ADL pain was misheard"})
+    assert response.status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.nprs_adl_typical_7d == 5 and assessment.amended_at is not None
+    original, amended = assessment.history.order_by("history_date")[:2]
+    assert original.nprs_adl_typical_7d == 2
+    assert amended.history_change_reason == "Amendment: ADL pain was misheard"
+    page = client.get(
+        reverse("patients:assessment", args=[patient.public_id, assessment.public_id])
+    )
+    assert "ADL pain was misheard" in page.content.decode()
+    assert AuditEvent.objects.filter(action="assessment_amended").count() == 1
+
+
+def test_a_draft_can_be_edited_without_a_reason_and_signed_later(world, patient):
+    assessment = make_assessment(patient, world.physio, sign=False, visit_date="2026-01-05")
+    assert not assessment.is_signed and not hasattr(assessment, "decision")
+    url = reverse("patients:assessment_edit", args=[patient.public_id, assessment.public_id])
+    data = assessment_post(visit_type="initial", visit_date="2026-01-05", sign="1", G1_nprs="1")
+    assert client_for(world.physio).post(url, data).status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.is_signed and assessment.decision.engine_action == "START_STAGE_2"
+
+
+def test_the_form_shows_the_current_stage_load_test_first_and_last_values(world, patient):
+    first = make_assessment(patient, world.physio, visit_date="2026-01-05", G1_nprs="2")
+    confirm(first.decision, world.physio)  # A3: stage 2
+    patient.refresh_from_db()
+    response = client_for(world.physio).get(
+        reverse("patients:assessment_create", args=[patient.public_id])
+    )
+    sections = response.context["form"].sections()
+    load_test = next(s for s in sections if s["title"] == "Load test for this stage")
+    assert load_test["fields"][0] == "G2_nprs"
+    assert "Last visit: 2/10" in response.content.decode()
+
+
+def test_a_patient_with_records_is_archived_never_deleted(world, patient):
+    make_assessment(patient, world.physio, visit_date="2026-01-05")
+    response = client_for(world.physio).post(reverse("patients:archive", args=[patient.public_id]))
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert patient.is_archived and Assessment.objects.filter(patient=patient).exists()
+    listed = client_for(world.physio).get(reverse("patients:list")).content.decode()
+    assert "Åberg" not in listed
+    archived = client_for(world.physio).get(reverse("patients:list") + "?status=archived")
+    assert "Åberg" in archived.content.decode()
+    from django.db.models import ProtectedError
+
+    with pytest.raises(ProtectedError):
+        patient.delete()
+
+
+def test_opening_a_patient_record_is_audited(world, patient):
+    client_for(world.colleague).get(reverse("patients:detail", args=[patient.public_id]))
+    event = AuditEvent.objects.get(action="patient_viewed")
+    assert event.patient_ref == patient.public_id and event.actor == world.colleague
+    assert event.clinic == world.clinic and event.role == "physio"
+
+
+def test_every_change_is_kept_in_history(world):
+    client = client_for(world.physio)
+    from .test_validation import patient_post
+
+    client.post(reverse("patients:create"), patient_post(world))
+    patient = Patient.objects.get()
+    data = patient_post(world, phone="+44 1632 960000")
+    client.post(reverse("patients:edit", args=[patient.public_id]), data)
+    records = patient.history.order_by("history_date")
+    assert [r.history_type for r in records] == ["+", "~"]
+    assert records.last().history_user == world.physio
+
+
+@pytest.mark.parametrize("count", [10, 500])
+def test_patient_list_queries_do_not_grow_with_patients(
+    world, count, django_assert_max_num_queries
+):
+    from patients.models import Patient as P
+
+    P.objects.bulk_create(
+        P(
+            clinic=world.clinic,
+            physio=world.physio,
+            first_name=f"First{i}",
+            last_name=f"Last{i:04d}",
+            date_of_birth="1980-01-01",
+            sex="male",
+            affected_side="left",
+            onset="gradual",
+            symptom_duration_weeks=4,
+        )
+        for i in range(count)
+    )
+    client = client_for(world.physio)
+    client.get(reverse("patients:list"))  # warm the session
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("patients:list") + "?q=Last&status=current")
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count == count
+
+
+def test_patient_page_shows_charts_with_titles_and_table_alternatives(world, patient):
+    first = make_assessment(patient, world.physio, visit_date="2026-01-05", visah_1="5")
+    confirm(first.decision, world.physio)
+    patient.refresh_from_db()
+    make_assessment(patient, world.physio, visit_date="2026-01-20")
+    body = client_for(world.physio).get(reverse("patients:detail", args=[patient.public_id]))
+    html = body.content.decode()
+    assert html.count('role="img"') == 2  # pain and sitting; no complete VISA-H yet
+    assert "No values recorded yet" in html
+    assert '<title id="chart0-title">Pain over time (0-10)</title>' in html
+    assert "Show as a table" in html and "Stage 1" in html

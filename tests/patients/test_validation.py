@@ -1,0 +1,235 @@
+"""Bad input gets a clear message beside the field, saves nothing, and never a 500
+(SECURITY.md "Kinds of bad input"). Run on PostgreSQL in CI: SQLite accepts over-length
+strings and NUL bytes."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from patients.models import Assessment, Patient
+
+from ..conftest import client_for
+from ..factories import assessment_post, make_assessment
+
+pytestmark = pytest.mark.usefixtures("on_postgresql")
+
+
+def patient_post(world, **overrides):
+    data = {
+        "first_name": "Ana",
+        "last_name": "Souza",
+        "date_of_birth": "1980-05-02",
+        "sex": "female",
+        "physio": str(world.physio.pk),
+        "affected_side": "right",
+        "onset": "gradual",
+        "symptom_duration_weeks": "12",
+        "sport_level": "recreational",
+        "menopausal_status": "not_applicable",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def tomorrow_in(tz_name):
+    import zoneinfo
+
+    return (timezone.now().astimezone(zoneinfo.ZoneInfo(tz_name)) + timedelta(days=1)).date()
+
+
+BAD_PATIENTS = [
+    ("first_name", "", "This field is required"),
+    ("first_name", "   ", "This field is required"),
+    ("first_name", "A" * 101, "at most 100 characters"),
+    ("first_name", "Ann\u202egnidoc", "invisible control characters"),
+    ("last_name", "Nul\x00Byte", "Null characters are not allowed"),
+    ("date_of_birth", "2026-02-30", "Enter a valid date"),
+    ("date_of_birth", "1899-12-31", "before 1900"),
+    ("symptom_duration_weeks", "521", "less than or equal to 520"),
+    ("symptom_duration_weeks", "-1", "greater than or equal to 0"),
+    ("symptom_duration_weeks", "12.5", "Enter a whole number"),
+    ("symptom_duration_weeks", "99999999999999999999", "less than or equal to 520"),
+    ("height_cm", "NaN", "Enter a whole number"),
+    ("weight_kg", "NaN", "Enter a number"),
+    ("weight_kg", "1e400", "less than or equal to 350"),
+    ("weight_kg", "Infinity", "Enter a number"),
+    ("physio", "999999", "Select a valid choice"),
+    ("sex", "robot", "Select a valid choice"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), BAD_PATIENTS)
+def test_bad_patient_input_is_refused_with_a_message(world, field, value, message):
+    client = client_for(world.physio)
+    response = client.post(reverse("patients:create"), patient_post(world, **{field: value}))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert response.context["form"].errors[field]
+    assert not Patient.objects.exists()
+
+
+def test_date_of_birth_in_the_future_of_the_clinic_time_zone(world):
+    world.clinic.time_zone = "Pacific/Kiritimati"  # UTC+14: its tomorrow is often UTC's today+1
+    world.clinic.save()
+    world.physio.refresh_from_db()
+    tomorrow = tomorrow_in("Pacific/Kiritimati")
+    response = client_for(world.physio).post(
+        reverse("patients:create"), patient_post(world, date_of_birth=tomorrow.isoformat())
+    )
+    assert "cannot be in the future" in response.content.decode()
+    assert not Patient.objects.exists()
+
+
+def test_another_clinics_physiotherapist_cannot_be_assigned(world):
+    response = client_for(world.physio).post(
+        reverse("patients:create"), patient_post(world, physio=str(world.other_physio.pk))
+    )
+    assert "Select a valid choice" in response.content.decode()
+    assert not Patient.objects.exists()
+
+
+def test_extra_post_fields_cannot_choose_the_clinic_or_stage(world):
+    response = client_for(world.physio).post(
+        reverse("patients:create"),
+        patient_post(world, clinic=str(world.other_clinic.pk), stage="4", status="completed"),
+    )
+    assert response.status_code == 302
+    patient = Patient.objects.get()
+    assert patient.clinic == world.clinic and patient.stage is None
+    assert patient.status == "not_started"
+
+
+def test_names_in_every_script_are_kept_exactly(world):
+    name = "Ζωή Ёлкина محمد 山田 👩🏽‍⚕️ Amélie"
+    response = client_for(world.physio).post(
+        reverse("patients:create"), patient_post(world, first_name=name, last_name="Nguyễn")
+    )
+    assert response.status_code == 302
+    patient = Patient.objects.get()
+    assert patient.first_name == name
+    page = client_for(world.physio).get(reverse("patients:detail", args=[patient.public_id]))
+    assert name in page.content.decode()
+
+
+def test_markup_in_names_and_notes_is_shown_as_text(world, patient):
+    payload = '<script>alert(1)</script>{{ 7|add:1 }}<img src="file:///etc/passwd">'
+    make_assessment(patient, world.physio, visit_date="2026-01-05", notes=payload)
+    assessment = patient.assessments.get()
+    page = client_for(world.physio).get(
+        reverse("patients:assessment", args=[patient.public_id, assessment.public_id])
+    )
+    body = page.content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;{{ 7|add:1 }}" in body
+    assert '<img src="file:///etc/passwd">' not in body
+
+
+BAD_ASSESSMENTS = [
+    ("nprs_morning_baseline", "11", "less than or equal to 10"),
+    ("nprs_morning_baseline", "-1", "greater than or equal to 0"),
+    ("nprs_morning_baseline", "", "This field is required"),
+    ("nprs_morning_baseline", "three", "Enter a whole number"),
+    ("nprs_morning_baseline", "2.5", "Enter a whole number"),
+    ("nprs_adl_typical_7d", "99999999999999999999", "less than or equal to 10"),
+    ("sitting_tolerance_min", "241", "less than or equal to 240"),
+    ("min_plyo_interval_h", "NaN", "Enter a number"),
+    ("visit_date", "2026-13-01", "Enter a valid date"),
+    ("visit_date", "1984-01-01", "before the patient"),
+    ("night_pain", "sometimes", "Select a valid choice"),
+    ("red_flags", "RF_UNKNOWN", "Select a valid choice"),
+    ("notes", "A" * 5001, "at most 5000 characters"),
+    ("notes", "note\x00with NUL", "Null characters are not allowed"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), BAD_ASSESSMENTS)
+def test_bad_assessment_input_is_refused_with_a_message(world, patient, field, value, message):
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    data = assessment_post(visit_type="initial", **{"visit_date": "2026-01-05", field: value})
+    response = client_for(world.physio).post(url, data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Assessment.objects.exists()
+
+
+def test_unicode_digits_are_not_taken_as_a_pain_score(world, patient):
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    data = assessment_post(
+        visit_type="initial", visit_date="2026-01-05", nprs_morning_baseline="１１"
+    )
+    response = client_for(world.physio).post(url, data)
+    assert response.status_code == 200
+    assert not Assessment.objects.exists()
+
+
+def test_future_visit_date_in_the_clinic_time_zone(world, patient):
+    tomorrow = tomorrow_in(world.clinic.time_zone)
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    data = assessment_post(visit_type="initial", visit_date=tomorrow.isoformat())
+    response = client_for(world.physio).post(url, data)
+    assert "cannot be in the future" in response.content.decode()
+    assert not Assessment.objects.exists()
+
+
+def test_red_flags_need_an_explicit_none(world, patient):
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    data = assessment_post(visit_type="initial", visit_date="2026-01-05", red_flags_none=None)
+    response = client_for(world.physio).post(url, data)
+    assert "tick &#x27;no red flags found&#x27;" in response.content.decode()
+    assert not Assessment.objects.exists()
+
+
+def test_the_neurological_screen_feeds_the_red_flags(world, patient):
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    data = assessment_post(visit_type="initial", visit_date="2026-01-05", saddle_anaesthesia="on")
+    response = client_for(world.physio).post(url, data)
+    assert "is a red flag" in response.content.decode()
+    assert not Assessment.objects.exists()
+
+
+def test_visah_total_is_computed_and_cannot_be_typed(world, patient):
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    items = {f"visah_{i}": "7" for i in range(1, 7)}
+    data = assessment_post(
+        visit_type="initial",
+        visit_date="2026-01-05",
+        visah_7="4",
+        visah_8_branch="B",
+        visah_8_band="2",
+        visah_total="100",
+        **items,
+    )
+    assert client_for(world.physio).post(url, data).status_code == 302
+    assert Assessment.objects.get().visah_total == 42 + 4 + 10
+
+
+def test_partial_visah_leaves_the_total_empty(world, patient):
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    data = assessment_post(visit_type="initial", visit_date="2026-01-05", visah_1="5")
+    assert client_for(world.physio).post(url, data).status_code == 302
+    assert Assessment.objects.get().visah_total is None
+
+
+def test_double_submission_creates_one_record(world, patient):
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    data = assessment_post(visit_type="initial", visit_date="2026-01-05")
+    client = client_for(world.physio)
+    assert client.post(url, data).status_code == 302
+    second = client.post(url, data)
+    assert second.status_code == 200
+    assert "latest visit is on" in second.content.decode()
+    assert Assessment.objects.count() == 1
+
+
+def test_database_constraints_back_the_form(world, patient):
+    from django.db import IntegrityError, transaction
+
+    assessment = make_assessment(patient, world.physio, visit_date="2026-01-05")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Assessment.objects.filter(pk=assessment.pk).update(nprs_morning_baseline=11)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Assessment.objects.filter(pk=assessment.pk).update(sitting_tolerance_min=500)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Assessment.objects.filter(pk=assessment.pk).update(red_flags_none=False)
