@@ -157,7 +157,9 @@ def test_bad_assessment_input_is_refused_with_a_message(world, patient, field, v
 def test_unicode_digits_are_not_taken_as_a_pain_score(world, patient):
     url = reverse("patients:assessment_create", args=[patient.public_id])
     data = assessment_post(
-        visit_type="initial", visit_date="2026-01-05", nprs_morning_baseline="１１"
+        visit_type="initial",
+        visit_date="2026-01-05",
+        nprs_morning_baseline="\uff11\uff11",  # fullwidth digits
     )
     response = client_for(world.physio).post(url, data)
     assert response.status_code == 200
