@@ -48,4 +48,13 @@ class Command(BaseCommand):
             user.is_active = True
             user.set_password(DEMO_PASSWORD)
             user.save()
+        from patients.demo import seed_patients
+
+        for key, count in (("riverside", 40), ("northside", 6)):
+            physios = list(
+                User.objects.filter(clinic=clinics[key], role=User.Role.PHYSIO).order_by("username")
+            )
+            created = seed_patients(clinics[key], physios, count)
+            if created:
+                self.stdout.write(f"Added {created} demo patients to {clinics[key].name}.")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))

@@ -1,0 +1,175 @@
+"""Demo patients with realistic histories (issue 3, item 8).
+
+Each pattern is a trajectory in the spirit of docs/clinical/PROTOCOL.md section 7: the visits
+are recorded through the real form and service, and each recommendation is confirmed, so
+stages, decisions and charts are exactly what the app would have produced.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from typing import Any
+
+from accounts.models import Clinic, User
+
+from . import visah
+from .forms import AssessmentForm, clinic_today
+from .models import Patient
+from .services import save_assessment
+
+V = dict[str, Any]
+
+# Visit values: morning baseline, next-morning pain, exercise pain, ADL pain, sitting minutes,
+# VISA-H, the gate test pains, sessions done/prescribed, plyometric sessions and gap.
+FAST: list[V] = [
+    {"day": 0, "m": 3, "adl": 4, "sit": 15, "tests": {"G1": 5}, "visah": 48},
+    {"day": 8, "m": 2, "p24": 2, "ex": 2, "adl": 2, "sit": 25, "tests": {"G1": 2}, "visah": 58, "s": 10},
+    {"day": 22, "m": 1, "p24": 1, "ex": 2, "adl": 1, "sit": 35, "tests": {"G2": 2}, "visah": 66, "s": 6},
+    {"day": 30, "m": 1, "p24": 1, "ex": 2, "adl": 1, "sit": 40, "tests": {"G2": 1}, "visah": 72, "s": 4},
+    {"day": 52, "m": 0, "p24": 0, "ex": 2, "adl": 0, "sit": 60, "visah": 82, "s": 9,
+     "tests": {"G3_LUNGE": 2, "G3_SLDL": 1, "H10": 2}},
+]
+STAGE4: list[V] = [
+    *FAST,
+    {"day": 70, "m": 0, "p24": 0, "ex": 2, "adl": 0, "sit": 75, "visah": 85, "s": 8, "plyo": 6,
+     "gap": 72, "tests": {"G4": 2}},
+]
+PLATEAU: list[V] = [
+    {"day": 0, "m": 3, "adl": 5, "sit": 10, "tests": {"G1": 6}, "visah": 35},
+    {"day": 14, "m": 3, "p24": 3, "ex": 3, "adl": 4, "sit": 15, "tests": {"G1": 4}, "visah": 38, "s": 20},
+    {"day": 35, "m": 3, "p24": 4, "ex": 3, "adl": 4, "sit": 15, "tests": {"G1": 4}, "visah": 40, "s": 25},
+    {"day": 63, "m": 3, "p24": 3, "ex": 3, "adl": 4, "sit": 20, "tests": {"G1": 4}, "visah": 41, "s": 35},
+]
+FLARE: list[V] = [
+    {"day": 0, "m": 2, "adl": 4, "sit": 20, "tests": {"G1": 4}, "visah": 45},
+    {"day": 7, "m": 2, "p24": 2, "ex": 2, "adl": 3, "sit": 22, "tests": {"G1": 3}, "visah": 47, "s": 3,
+     "sp": 10},
+    {"day": 14, "m": 2, "p24": 3, "ex": 3, "adl": 5, "sit": 20, "visah": 44, "s": 6, "sp": 7},
+]
+SITTING: list[V] = [
+    {"day": 0, "m": 1, "adl": 3, "sit": 15, "tests": {"G1": 2}, "visah": 50},
+    {"day": 10, "m": 1, "p24": 1, "ex": 1, "adl": 2, "sit": 18, "tests": {"G1": 2}, "visah": 55, "s": 12},
+    {"day": 17, "m": 1, "p24": 1, "ex": 1, "adl": 2, "sit": 25, "tests": {"G1": 1}, "visah": 60, "s": 8},
+    {"day": 38, "m": 1, "p24": 1, "ex": 2, "adl": 1, "sit": 28, "tests": {"G2": 2}, "visah": 65, "s": 9},
+]
+RED_FLAG: list[V] = [
+    {"day": 0, "m": 1, "adl": 3, "sit": 25, "tests": {"G1": 3}, "visah": 60},
+    {"day": 10, "m": 2, "p24": 6, "ex": 5, "adl": 7, "sit": 5, "s": 4, "flags": ["RF_AVULSION"]},
+]
+NEW: list[V] = [{"day": 0, "m": 2, "adl": 3, "sit": 30, "tests": {"G1": 2}, "visah": 62}]
+
+# (pattern, days since the last visit, leave the last recommendation waiting)
+PLANS = [
+    (FAST, 5, False),
+    (FAST[:4], 3, True),
+    (STAGE4, 2, False),
+    (PLATEAU, 30, False),
+    (FLARE, 4, False),
+    (SITTING, 12, False),
+    (RED_FLAG, 1, True),
+    (NEW, 2, False),
+    (FAST[:2], 25, False),
+    (FAST[:3], 9, False),
+]
+
+NAMES = [
+    ("Amelia", "Hughes"), ("Oliver", "Bennett"), ("Siobhán", "Ní Bhriain"), ("Mateus", "Araújo"),
+    ("Yuki", "Tanaka"), ("Fatima", "Al-Sayed"), ("Lukas", "Schröder"), ("Chloé", "Lefèvre"),
+    ("Dmitri", "Volkov"), ("Priya", "Raman"), ("Kwame", "Mensah"), ("Ingrid", "Dahl"),
+    ("Mei", "Chen"), ("Sean", "O'Connor"), ("Zoe", "Papadopoulos"), ("Tomasz", "Wiśniewski"),
+    ("Aroha", "Ngata"), ("Leila", "Haddad"), ("Noah", "Williams"), ("Sofia", "Rossi"),
+    ("Eilidh", "MacLeod"), ("Hamza", "Qureshi"), ("Anya", "Kowalczyk"), ("Ben", "Carter"),
+    ("Grace", "Okonkwo"), ("Mateo", "García"), ("Hana", "Suzuki"), ("Olu", "Adeyemi"),
+    ("Freya", "Lindqvist"), ("Raj", "Patel"), ("Elena", "Popescu"), ("Tariq", "Rahman"),
+    ("Maja", "Nowak"), ("Jonas", "Berg"), ("Ava", "Thompson"), ("Ciarán", "Byrne"),
+    ("Nadia", "Petrova"), ("Isaac", "Cohen"), ("Lucía", "Fernández"), ("Emeka", "Obi"),
+]
+
+
+def _visah_fields(total: int) -> dict[str, str]:
+    item7, branch, band = next(
+        (p7, br, band)
+        for p7 in (10, 7, 4, 0)
+        for br, points in visah.ITEM8_POINTS.items()
+        for band, p8 in enumerate(points)
+        if 0 <= total - p7 - p8 <= 60
+    )
+    rest = total - item7 - visah.ITEM8_POINTS[branch][band]
+    items = {f"visah_{i + 1}": str(min(10, max(0, rest - 10 * i))) for i in range(6)}
+    return {**items, "visah_7": str(item7), "visah_8_branch": branch, "visah_8_band": str(band)}
+
+
+def _form_data(v: V, when: date, initial: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "visit_date": when.isoformat(),
+        "visit_type": "initial" if initial else "review",
+        "nprs_morning_baseline": v["m"],
+        "nprs_adl_typical_7d": v["adl"],
+        "sitting_tolerance_min": v["sit"],
+        "night_pain": "none",
+        "sitting_surface": "hard",
+    }
+    if not initial:
+        data.update(
+            nprs_24h_after_hardest=v["p24"],
+            nprs_exercise_max=v["ex"],
+            sessions_done_since_last=v["s"],
+            sessions_prescribed_since_last=v.get("sp", v["s"]),
+        )
+    if "plyo" in v:
+        data.update(plyo_sessions_since_last=v["plyo"], min_plyo_interval_h=v["gap"])
+    if v.get("flags"):
+        data["red_flags"] = v["flags"]
+    else:
+        data["red_flags_none"] = "on"
+    if v.get("visah") is not None:
+        data.update(_visah_fields(v["visah"]))
+    for code, pain in v.get("tests", {}).items():
+        data[f"{code}_nprs"] = pain
+    return {k: val if isinstance(val, list) else str(val) for k, val in data.items()}
+
+
+def seed_patients(clinic: Clinic, physios: list[User], count: int) -> int:
+    """Create ``count`` demo patients in ``clinic`` unless it already has demo patients."""
+    from rehab import services as rehab_services
+
+    if Patient.objects.filter(clinic=clinic, email__endswith="@demo.invalid").exists():
+        return 0
+    today = clinic_today(clinic)
+    plans = itertools.cycle(PLANS)
+    for index in range(count):
+        pattern, days_ago, leave_pending = next(plans)
+        first, last = NAMES[index % len(NAMES)]
+        physio = physios[index % len(physios)]
+        start = today - timedelta(days=days_ago + pattern[-1]["day"])
+        patient = Patient.objects.create(
+            clinic=clinic,
+            physio=physio,
+            first_name=first,
+            last_name=last,
+            email=f"{first.lower()}.{index}@demo.invalid",
+            date_of_birth=date(1960 + (index * 7) % 40, 1 + index % 12, 1 + index % 27),
+            sex=("female", "male")[index % 2],
+            affected_side=("left", "right", "bilateral")[index % 3],
+            onset="gradual",
+            symptom_duration_weeks=8 + index % 40,
+            sport_activity=("Running", "Football", "Walking", "Hockey", "Cycling")[index % 5],
+            sport_level=("recreational", "competitive", "none", "recreational", "elite")[index % 5],
+            needs_energy_storage=pattern is not SITTING and index % 5 != 2,
+        )
+        for number, visit in enumerate(pattern):
+            patient.refresh_from_db()
+            initial = patient.stage is None
+            form = AssessmentForm(
+                _form_data(visit, start + timedelta(days=visit["day"]), initial),
+                patient=patient,
+                stage=patient.stage,
+            )
+            if not form.is_valid():
+                raise ValueError(f"demo visit {number} of {patient}: {form.errors.as_json()}")
+            assessment = save_assessment(form, physio, sign=True)
+            last_visit = number == len(pattern) - 1
+            if not (last_visit and leave_pending):
+                rehab_services.confirm(assessment.decision, physio)
+    return count
