@@ -65,7 +65,7 @@ class PatientForm(forms.ModelForm):
             "injection_last_6w",
             "prior_hamstring_injury",
         ]
-        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         labels = {
             "symptom_duration_weeks": "Symptom duration (weeks)",
             "height_cm": "Height (cm)",
@@ -201,7 +201,7 @@ class AssessmentForm(forms.ModelForm):
             "notes",
         ]
         widgets = {
-            "visit_date": forms.DateInput(attrs={"type": "date"}),
+            "visit_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
@@ -217,6 +217,8 @@ class AssessmentForm(forms.ModelForm):
         self.patient = patient
         self.previous = previous
         self.stage = stage
+        if not self.instance.pk:
+            self.initial.setdefault("visit_date", clinic_today(patient.clinic))
         self._configure_fields()
         self._add_test_fields()
         self._add_psfs_fields()

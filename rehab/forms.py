@@ -1,10 +1,11 @@
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 
 from patients.validators import validate_notes
 
 from . import rules
+from .models import Exercise
 
 OVERRIDE_CHOICES = [
     (rules.Action.STAY.value, "Stay in the current stage"),
@@ -46,3 +47,117 @@ class OverrideForm(forms.Form):
         if not reason:
             raise forms.ValidationError("Give the reason for overriding the recommendation.")
         return reason
+
+
+class PlanItemForm(forms.Form):
+    """The dose of one exercise in a draft plan (ranges as the PlanItem constraints)."""
+
+    item_id = forms.IntegerField(widget=forms.HiddenInput)
+    position = forms.IntegerField(label="Order", min_value=1, max_value=99)
+    sets = forms.IntegerField(min_value=1, max_value=10, required=False)
+    reps = forms.IntegerField(min_value=1, max_value=100, required=False)
+    hold_s = forms.IntegerField(label="Hold (s)", min_value=1, max_value=300, required=False)
+    rest_s = forms.IntegerField(label="Rest (s)", min_value=0, max_value=900, required=False)
+    tempo = forms.CharField(max_length=20, required=False, validators=[validate_notes])
+    load = forms.CharField(max_length=120, required=False, validators=[validate_notes])
+    days_per_week = forms.IntegerField(label="Days/week", min_value=1, max_value=7, required=False)
+    note = forms.CharField(max_length=300, required=False, validators=[validate_notes])
+    delete = forms.BooleanField(label="Remove", required=False)
+
+    DOSE_FIELDS = ("sets", "reps", "hold_s", "rest_s", "tempo", "load", "days_per_week", "note")
+
+
+PlanItemFormSet = forms.formset_factory(PlanItemForm, extra=0)
+
+
+class AddExerciseForm(forms.Form):
+    exercise = forms.ModelChoiceField(queryset=Exercise.objects.none(), label="Add an exercise")
+
+    def __init__(self, *args: Any, exercises: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["exercise"]).queryset = exercises
+
+
+class TemplateForm(forms.Form):
+    """Create the stage's default plan, keeping up to two bridge exercises (PROTOCOL 3.5)."""
+
+    bridge: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
+        queryset=Exercise.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Keep from the previous plan for the first week (at most two)",
+    )
+
+    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelMultipleChoiceField, self.fields["bridge"]).queryset = candidates
+
+    def clean_bridge(self) -> Any:
+        bridge = self.cleaned_data["bridge"]
+        if len(bridge) > 2:
+            raise forms.ValidationError("Keep at most two exercises as a bridge.")
+        return bridge
+
+
+class ReduceDoseForm(forms.Form):
+    percent = forms.TypedChoiceField(
+        choices=[(10, "10 %"), (15, "15 %"), (20, "20 %")],
+        coerce=int,
+        initial=15,
+        label="Reduce reps and hold times by",
+    )
+
+
+class ClinicExerciseForm(forms.ModelForm):
+    class Meta:
+        model = Exercise
+        fields = [
+            "name",
+            "stage_min",
+            "stage_max",
+            "hip_flexion_min_deg",
+            "hip_flexion_max_deg",
+            "hip_flexion_text",
+            "dose_type",
+            "sets_min",
+            "sets_max",
+            "reps_min",
+            "reps_max",
+            "hold_s_min",
+            "hold_s_max",
+            "rest_s",
+            "tempo",
+            "load_guidance",
+            "days_per_week",
+            "min_hours_between_sessions",
+            "patient_text",
+            "supporting",
+            "plyometric",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("name", "hip_flexion_text", "tempo"):
+            self.fields[name].validators.append(validate_notes)
+        for name in ("load_guidance", "patient_text"):
+            self.fields[name].validators.append(validate_notes)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        low, high = data.get("stage_min"), data.get("stage_max")
+        for name in ("stage_min", "stage_max"):
+            if data.get(name) is not None and not 1 <= data[name] <= 4:
+                self.add_error(name, "Stages are 1 to 4.")
+        if low and high and low > high:
+            self.add_error("stage_max", "The last stage cannot come before the first.")
+        hip = data.get("hip_flexion_max_deg")
+        if hip is not None and not -30 <= hip <= 150:
+            self.add_error("hip_flexion_max_deg", "Enter an angle from -30 to 150 degrees.")
+        for a, b in (
+            ("sets_min", "sets_max"),
+            ("reps_min", "reps_max"),
+            ("hold_s_min", "hold_s_max"),
+        ):
+            if data.get(a) and data.get(b) and data[a] > data[b]:
+                self.add_error(b, "The maximum cannot be below the minimum.")
+        return data

@@ -1332,3 +1332,135 @@ STAGE1_REDUCED_DOSE_PLAIN = (
 # STAY + AMBER: keep the exercises, cut load or volume by ~10-20% (or hold the current RM
 # step) until exercise pain is ≤3 and the 24-h change is ≤0 [CFG, PROTOCOL 3.5].
 AMBER_DOSE_REDUCTION = (10, 20)  # percent
+
+
+# Alternative text of each exercise drawing (static/exercises/<code>.svg, whose <desc>
+# carries the same words): the start and end position in plain language.
+ILLUSTRATION_ALT: dict[str, str] = {
+    "S1-01": (
+        "Lying face down with the knee of the sore leg bent to about 45 degrees and the "
+        "heel hooked under a strap fixed behind the feet. The heel pulls towards the "
+        "buttock against the strap and holds still, without the leg moving."
+    ),
+    "S1-02": (
+        "Lying on the back with the knees only slightly bent and the heels on the floor. "
+        "The heel presses down into the floor and pulls towards the buttock without "
+        "sliding, and holds."
+    ),
+    "S1-03": (
+        "Start lying on the back with knees bent and feet flat. The hips are lifted until"
+        " shoulders, hips and knees form a straight line, and held there."
+    ),
+    "S1-04": (
+        "Lying on the back with the sore leg straight and its heel resting on a low box, "
+        "so the hip is bent about 25 degrees, the other knee bent with the foot flat. The"
+        " heel presses down into the box as if pulling it towards the body, and holds."
+    ),
+    "S1-05": (
+        "Standing tall facing a wall with the hands on it and a strap around the back of "
+        "the ankle, anchored behind. The straight leg pushes backwards into the strap and"
+        " holds without moving, trunk upright."
+    ),
+    "S1-06": (
+        "Start lying face down with the legs straight and the forehead resting on the "
+        "hands. The buttock tightens and lifts the straight sore leg a few centimetres "
+        "off the floor, and holds without twisting."
+    ),
+    "S2-07": (
+        "Start lying face down on a leg-curl bench with the legs straight and the pad "
+        "just above the heels. The heels curl up towards the buttocks, then lower slowly."
+    ),
+    "S2-08": (
+        "Start standing tall holding a support, with a cable or band at the ankle and the"
+        " straight leg slightly in front. The straight leg pushes back behind the body, "
+        "then returns slowly."
+    ),
+    "S2-09": (
+        "Start lying on the back with knees bent, feet flat and a weight resting on the "
+        "hips. The hips lift until the body is straight from shoulders to knees, then "
+        "lower slowly."
+    ),
+    "S2-10": (
+        "Start lying on the back with the hips lifted, knees bent and heels on sliders "
+        "close to the buttocks. The heels slide slowly away until the legs are almost "
+        "straight while the hips stay up, then pull back in."
+    ),
+    "S2-11": (
+        "Start kneeling upright with the ankles held by a strap and a band from behind "
+        "supporting the chest. The body leans slowly forward in a straight line from "
+        "knees to shoulders, resisting with the backs of the thighs, hands ready to "
+        "catch."
+    ),
+    "S3-12": (
+        "Start standing tall with soft knees, holding the weights in front of the thighs."
+        " The hips push back with a flat back until the weights reach just below the "
+        "knees, shins almost vertical, then the hips drive forward to stand up."
+    ),
+    "S3-13": (
+        "Start balancing on the sore leg with a slight knee bend and a light dumbbell in "
+        "the opposite hand. The trunk tips forward like a diver while the other leg "
+        "reaches straight back, level with the trunk, then returns slowly."
+    ),
+    "S3-14": (
+        "Start standing tall with the feet together and hands on the hips. One leg steps "
+        "forward and both knees bend to about a right angle with the trunk upright, back "
+        "knee just off the floor, then the next step goes into the following lunge."
+    ),
+    "S3-15": (
+        "Start standing tall in a long split stance, hands on the hips. The body lowers "
+        "straight down until the back knee nearly touches the floor, front thigh no lower"
+        " than level, then pushes back up through the front heel."
+    ),
+    "S3-16": (
+        "Start on a 45 degree back-extension bench with the hips on the pad, ankles under"
+        " the roller and the body in a straight line. The trunk lowers by bending at the "
+        "hips with a flat back, then lifts back up using the buttocks and hamstrings."
+    ),
+    "S3-17": (
+        "Start with the upper back against a bench, feet flat, a barbell across the hips "
+        "and the hips low. The hips drive up until the body is level from shoulders to "
+        "knees with the shins vertical, then lower slowly."
+    ),
+    "S4-18": (
+        "Start hinged at the hips with a flat back and the kettlebell hiked back between "
+        "the legs. The hips snap forward to standing so the bell floats up to chest "
+        "height on straight arms."
+    ),
+    "S4-19": (
+        "Start low in a split stance. The body jumps straight up and the legs swap in the"
+        " air, landing softly in the opposite split."
+    ),
+    "S4-20": (
+        "Start pushing off hard from the back foot. The body floats forward in a long "
+        "springy stride with the front knee driven up, before landing under the body."
+    ),
+    "S4-21": (
+        "Start jogging tall and relaxed with short strides. Speed builds smoothly over "
+        "the distance into long, fast running strides, then eases off."
+    ),
+    "S4-22": (
+        "Start standing on one leg with the other knee bent behind. The body hops forward"
+        " on the same leg and lands softly with a bent knee, then steadies before the "
+        "next hop."
+    ),
+    "SUP-23": (
+        "Seen from the front: start lying on the side propped on the forearm, elbow under"
+        " the shoulder, top hand on the hip and hips on the floor. The hips lift until "
+        "the body is straight from head to feet, and hold."
+    ),
+    "SUP-24": (
+        "Seen from the front: start in a slight half-squat with a band around both legs "
+        "just above the knees and the feet hip-width apart. One foot steps out to the "
+        "side against the band without the feet snapping together."
+    ),
+    "SUP-25": (
+        "Seen from the front: standing side-on to a band anchored at chest height, both "
+        "hands hold the band at the chest. The hands press straight out in front of the "
+        "chest, resisting being turned towards the anchor, then come back slowly."
+    ),
+    "SUP-26": (
+        "Start lying on the back with the arms pointing up and the hips and knees bent to"
+        " a right angle. The opposite arm and leg lower slowly towards the floor without "
+        "the back lifting, the arm overhead and the leg straight."
+    ),
+}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -128,3 +130,196 @@ class StageDecision(models.Model):
     def blocking(self) -> bool:
         """A red-flag referral pauses the programme (PROTOCOL 3.3 R1)."""
         return self.engine_action == rules.Action.REFER and "R1" in self.engine_rules
+
+
+class ExerciseQuerySet(models.QuerySet["Exercise"]):
+    def for_clinic(self, clinic: Clinic) -> ExerciseQuerySet:
+        """Built-in exercises the clinic has not hidden, and the clinic's own."""
+        return self.filter(Q(clinic__isnull=True) | Q(clinic=clinic)).exclude(hidden_by=clinic)
+
+
+class Exercise(models.Model):
+    """An exercise of the library (PROTOCOL 2 data model). Built-ins have no clinic and are
+    never edited in place; a clinic adds its own and hides built-ins it does not use."""
+
+    class DoseType(models.TextChoices):
+        ISOMETRIC_HOLD = "isometric_hold", "Isometric hold"
+        HSR = "hsr", "Heavy slow resistance"
+        REPS = "reps", "Repetitions"
+        PLYOMETRIC = "plyometric", "Plyometric"
+        TIMED = "timed", "Timed hold"
+
+    code = models.CharField(max_length=20)
+    clinic = models.ForeignKey(
+        Clinic, null=True, blank=True, on_delete=models.CASCADE, related_name="exercises"
+    )
+    name = models.CharField(max_length=120)
+    stage_min = models.PositiveSmallIntegerField()
+    stage_max = models.PositiveSmallIntegerField()
+    hip_flexion_min_deg = models.SmallIntegerField(null=True, blank=True)
+    hip_flexion_max_deg = models.SmallIntegerField(
+        null=True, blank=True, help_text="Empty: no upper bound (allowed in stage 4 only)."
+    )
+    hip_flexion_text = models.CharField(max_length=80, blank=True)
+    dose_type = models.CharField(max_length=16, choices=DoseType.choices)
+    sets_min = models.PositiveSmallIntegerField(null=True, blank=True)
+    sets_max = models.PositiveSmallIntegerField(null=True, blank=True)
+    reps_min = models.PositiveSmallIntegerField(null=True, blank=True)
+    reps_max = models.PositiveSmallIntegerField(null=True, blank=True)
+    hold_s_min = models.PositiveSmallIntegerField(null=True, blank=True)
+    hold_s_max = models.PositiveSmallIntegerField(null=True, blank=True)
+    rest_s = models.PositiveSmallIntegerField(null=True, blank=True)
+    rest_s_max = models.PositiveSmallIntegerField(null=True, blank=True)
+    tempo = models.CharField(max_length=20, blank=True)
+    load_guidance = models.TextField(blank=True, max_length=1000)
+    days_per_week = models.PositiveSmallIntegerField(default=3)
+    frequency = models.CharField(max_length=200, blank=True)
+    min_hours_between_sessions = models.PositiveSmallIntegerField(default=0)
+    progression_steps = models.JSONField(default=list, blank=True)
+    patient_text = models.TextField(max_length=1000)
+    mistakes = models.JSONField(default=list, blank=True)
+    supporting = models.BooleanField(default=False)
+    plyometric = models.BooleanField(default=False)
+    illustration = models.CharField(max_length=100, blank=True, help_text="Static file path.")
+    illustration_alt = models.TextField(blank=True, max_length=500)
+    hidden_by = models.ManyToManyField(Clinic, blank=True, related_name="hidden_exercises")
+    history = HistoricalRecords(excluded_fields=["hidden_by"])
+
+    objects = ExerciseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["stage_min", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(clinic__isnull=True), name="builtin_exercise_code"
+            ),
+            models.UniqueConstraint(fields=["clinic", "code"], name="clinic_exercise_code"),
+            models.CheckConstraint(
+                condition=Q(
+                    stage_min__gte=1, stage_max__lte=4, stage_min__lte=models.F("stage_max")
+                ),
+                name="exercise_stage_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(hip_flexion_max_deg__isnull=True)
+                | Q(hip_flexion_max_deg__gte=-30, hip_flexion_max_deg__lte=150),
+                name="exercise_hip_flexion_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.clinic_id is None
+
+
+class PlanQuerySet(models.QuerySet["Plan"]):
+    def issued(self) -> PlanQuerySet:
+        return self.filter(status=Plan.Status.ISSUED)
+
+
+class Plan(models.Model):
+    """One version of a patient's exercise programme for a stage.
+
+    Issuing freezes a version; a change makes a new draft version (issue 5). At most one
+    version per patient is issued at a time (the current programme).
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ISSUED = "issued", "Issued (current)"
+        SUPERSEDED = "superseded", "Superseded"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="plans")
+    stage = models.PositiveSmallIntegerField()
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    based_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True, max_length=2000)
+    # Optimistic locking: a save must name the lock_version it was edited from.
+    lock_version = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "version"], name="plan_version_unique"),
+            models.UniqueConstraint(
+                fields=["patient"], condition=Q(status="issued"), name="one_issued_plan_per_patient"
+            ),
+            models.UniqueConstraint(
+                fields=["patient"], condition=Q(status="draft"), name="one_draft_plan_per_patient"
+            ),
+            models.CheckConstraint(condition=Q(stage__gte=1, stage__lte=4), name="plan_stage_1_4"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Stage {self.stage} plan, version {self.version}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class PlanItem(models.Model):
+    """An exercise in a plan with its dose."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="items")
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+    sets = models.PositiveSmallIntegerField(null=True, blank=True)
+    reps = models.PositiveSmallIntegerField(null=True, blank=True)
+    hold_s = models.PositiveSmallIntegerField("hold (seconds)", null=True, blank=True)
+    rest_s = models.PositiveSmallIntegerField("rest (seconds)", null=True, blank=True)
+    tempo = models.CharField(max_length=20, blank=True)
+    load = models.CharField(max_length=120, blank=True)
+    days_per_week = models.PositiveSmallIntegerField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    bridge = models.BooleanField(
+        default=False, help_text="Kept from the previous stage for the first week (PROTOCOL 3.5)."
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "exercise"], name="exercise_once_per_plan"),
+            models.CheckConstraint(
+                condition=Q(sets__isnull=True) | Q(sets__gte=1, sets__lte=10), name="item_sets_1_10"
+            ),
+            models.CheckConstraint(
+                condition=Q(reps__isnull=True) | Q(reps__gte=1, reps__lte=100),
+                name="item_reps_1_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(hold_s__isnull=True) | Q(hold_s__gte=1, hold_s__lte=300),
+                name="item_hold_1_300",
+            ),
+            models.CheckConstraint(
+                condition=Q(rest_s__isnull=True) | Q(rest_s__lte=900), name="item_rest_0_900"
+            ),
+            models.CheckConstraint(
+                condition=Q(days_per_week__isnull=True)
+                | Q(days_per_week__gte=1, days_per_week__lte=7),
+                name="item_days_1_7",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exercise.name} in {self.plan}"

@@ -1,16 +1,31 @@
 from __future__ import annotations
 
+from typing import Any
+from uuid import UUID
+
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest as Request
-from patients.access import get_assessment_for_user
+from accounts.models import Clinic
+from patients.access import Need, get_assessment_for_user, get_patient_for_user
+from patients.models import Patient
 
-from . import rules, services
-from .forms import OverrideForm
-from .models import StageDecision
+from . import library_v1, plans, rules, schedule, services
+from .forms import (
+    AddExerciseForm,
+    ClinicExerciseForm,
+    OverrideForm,
+    PlanItemForm,
+    PlanItemFormSet,
+    ReduceDoseForm,
+    TemplateForm,
+)
+from .models import Exercise, Plan, StageDecision
 
 
 def _decision(request: Request, public_id: str, assessment_id: str) -> StageDecision:
@@ -58,3 +73,250 @@ def decision_override(request: Request, public_id: str, assessment_id: str) -> H
         "rehab/decision_override.html",
         {"decision": decision, "form": form, "patient": decision.patient},
     )
+
+
+# -- Exercise plans (issue 5) ---------------------------------------------------------------
+
+
+def get_plan_for_user(
+    request: Request, public_id: UUID | str, plan_id: UUID | str, need: Need = "clinical"
+) -> Plan:
+    patient = get_patient_for_user(request, public_id, need)
+    try:
+        return patient.plans.select_related("patient__clinic", "created_by", "issued_by").get(
+            public_id=plan_id
+        )
+    except Plan.DoesNotExist:
+        raise Http404("No such plan") from None
+
+
+def _bridge_candidates(patient: Patient, stage: int) -> QuerySet[Exercise]:
+    """Exercises of the current plan that are safe for the new stage (PROTOCOL 3.5)."""
+    current = patient.plans.filter(status=Plan.Status.ISSUED).first()
+    if current is None or current.stage == stage:
+        return Exercise.objects.none()
+    ids = [
+        item.exercise_id
+        for item in current.items.select_related("exercise")
+        if not item.exercise.supporting and plans.stage_use_error(item.exercise, stage) is None
+    ]
+    return Exercise.objects.filter(pk__in=ids)
+
+
+def plan_list(request: Request, public_id: str) -> HttpResponse:
+    patient = get_patient_for_user(request, public_id, "status")
+    if request.user.is_patient:
+        raise PermissionDenied
+    versions = list(patient.plans.select_related("created_by", "issued_by"))
+    latest = patient.decisions.exclude(status=StageDecision.Status.PENDING).last()
+    context = {
+        "patient": patient,
+        "versions": versions,
+        "clinical": request.user.is_physio,
+        "draft": next((p for p in versions if p.is_draft), None),
+        "current": next((p for p in versions if p.status == Plan.Status.ISSUED), None),
+        "latest_decision": latest,
+        "template_form": TemplateForm(candidates=_bridge_candidates(patient, patient.stage or 1)),
+        "reduce_form": ReduceDoseForm(),
+        "amber": latest is not None
+        and latest.final_action == "STAY"
+        and "AMBER" in latest.engine_flags,
+        "stage1_regress": latest is not None
+        and latest.final_action == "REGRESS"
+        and latest.stage_before == 1,
+    }
+    return render(request, "rehab/plan_list.html", context)
+
+
+@require_POST
+def plan_create(request: Request, public_id: str) -> HttpResponse:
+    patient = get_patient_for_user(request, public_id, "edit_clinical")
+    if patient.stage is None:
+        messages.error(request, "Confirm the first stage decision before building a plan.")
+        return redirect("rehab:plans", patient.public_id)
+    form = TemplateForm(request.POST, candidates=_bridge_candidates(patient, patient.stage))
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for e in form.errors.get("bridge", [])))
+        return redirect("rehab:plans", patient.public_id)
+    try:
+        plan = plans.create_from_template(
+            patient, patient.stage, request.user, list(form.cleaned_data["bridge"])
+        )
+    except plans.PlanError as error:
+        messages.error(request, str(error))
+        return redirect("rehab:plans", patient.public_id)
+    messages.success(request, f"Draft plan for stage {plan.stage} created from the template.")
+    return redirect("rehab:plan", patient.public_id, plan.public_id)
+
+
+def _plan_context(plan: Plan, formset: Any = None, add_form: Any = None) -> dict[str, Any]:
+    items = list(plan.items.select_related("exercise"))
+    if formset is None and plan.is_draft:
+        formset = PlanItemFormSet(
+            prefix="items",
+            initial=[
+                {"item_id": i.pk, "position": i.position}
+                | {name: getattr(i, name) for name in PlanItemForm.DOSE_FIELDS}
+                for i in items
+            ],
+        )
+    exercises = Exercise.objects.for_clinic(plan.patient.clinic).exclude(
+        pk__in=[i.exercise_id for i in items]
+    )
+    forms_by_id = {}
+    for form in formset or []:
+        try:
+            forms_by_id[int(form["item_id"].value())] = form
+        except (TypeError, ValueError):
+            continue
+    rows = [{"item": item, "form": forms_by_id.get(item.pk)} for item in items]
+    return {
+        "plan": plan,
+        "patient": plan.patient,
+        "rows": rows,
+        "formset": formset,
+        "add_form": add_form or AddExerciseForm(exercises=exercises),
+        "calendar": schedule.weeks_of(schedule.stage4_days()) if plan.stage == 4 else None,
+        "hip_limit": library_v1.STAGE_HIP_FLEXION_LIMIT[plan.stage],
+    }
+
+
+def plan_detail(request: Request, public_id: str, plan_id: str) -> HttpResponse:
+    plan = get_plan_for_user(request, public_id, plan_id)
+    return render(request, "rehab/plan_detail.html", _plan_context(plan))
+
+
+@require_POST
+def plan_save(request: Request, public_id: str, plan_id: str) -> HttpResponse:
+    plan = get_plan_for_user(request, public_id, plan_id, "edit_clinical")
+    if not plan.is_draft:
+        messages.error(request, "An issued plan is frozen: make a new version to change it.")
+        return redirect("rehab:plan", plan.patient.public_id, plan.public_id)
+    formset = PlanItemFormSet(request.POST, prefix="items")
+    lock_version = _lock_version(request)
+    if formset.is_valid() and lock_version is not None:
+        changes = [
+            plans.ItemChange(
+                item_id=f.cleaned_data["item_id"],
+                position=f.cleaned_data["position"],
+                delete=f.cleaned_data["delete"],
+                dose={name: f.cleaned_data[name] for name in PlanItemForm.DOSE_FIELDS},
+            )
+            for f in formset
+        ]
+        try:
+            plans.save_items(plan, lock_version, changes, request.user)
+        except plans.StaleVersion as error:
+            plan.refresh_from_db()
+            messages.error(request, str(error))
+            return render(
+                request, "rehab/plan_detail.html", _plan_context(plan, formset), status=409
+            )
+        messages.success(request, "The plan has been saved.")
+        return redirect("rehab:plan", plan.patient.public_id, plan.public_id)
+    return render(request, "rehab/plan_detail.html", _plan_context(plan, formset), status=200)
+
+
+def _lock_version(request: Request) -> int | None:
+    try:
+        return int(request.POST.get("lock_version", ""))
+    except ValueError:
+        return None
+
+
+@require_POST
+def plan_add(request: Request, public_id: str, plan_id: str) -> HttpResponse:
+    plan = get_plan_for_user(request, public_id, plan_id, "edit_clinical")
+    exercises = Exercise.objects.for_clinic(plan.patient.clinic)
+    form = AddExerciseForm(request.POST, exercises=exercises)
+    lock_version = _lock_version(request)
+    if plan.is_draft and form.is_valid() and lock_version is not None:
+        try:
+            plans.add_exercise(plan, lock_version, form.cleaned_data["exercise"], request.user)
+        except plans.PlanError as error:
+            form.add_error("exercise", str(error))
+        else:
+            messages.success(request, f"{form.cleaned_data['exercise'].name} added.")
+            return redirect("rehab:plan", plan.patient.public_id, plan.public_id)
+    plan.refresh_from_db()
+    return render(request, "rehab/plan_detail.html", _plan_context(plan, add_form=form))
+
+
+@require_POST
+def plan_issue(request: Request, public_id: str, plan_id: str) -> HttpResponse:
+    plan = get_plan_for_user(request, public_id, plan_id, "edit_clinical")
+    lock_version = _lock_version(request)
+    try:
+        if not plan.is_draft or lock_version is None:
+            raise plans.PlanError("Only a draft can be issued.")
+        plans.issue(plan, lock_version, request.user)
+    except plans.PlanError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Version {plan.version} is now the patient's programme.")
+    return redirect("rehab:plan", plan.patient.public_id, plan.public_id)
+
+
+@require_POST
+def plan_revise(request: Request, public_id: str, plan_id: str) -> HttpResponse:
+    plan = get_plan_for_user(request, public_id, plan_id, "edit_clinical")
+    form = ReduceDoseForm(request.POST)
+    if "percent" in request.POST and form.is_valid():
+        draft = plans.reduce_dose(plan, form.cleaned_data["percent"], request.user)
+    elif "stage1_reduce" in request.POST:
+        draft = plans.stage1_reduced_dose(plan, request.user)
+    else:
+        draft = plans.new_draft_from(plan, request.user)
+    messages.success(request, f"Draft version {draft.version} is ready to edit.")
+    return redirect("rehab:plan", plan.patient.public_id, draft.public_id)
+
+
+# -- Exercise library -----------------------------------------------------------------------
+
+
+def exercise_library(request: Request) -> HttpResponse:
+    if not request.user.is_clinic_staff:
+        raise PermissionDenied
+    clinic = request.user.clinic
+    exercises = Exercise.objects.filter(Q(clinic__isnull=True) | Q(clinic=clinic))
+    hidden = set(clinic.hidden_exercises.values_list("pk", flat=True)) if clinic else set()
+    return render(
+        request,
+        "rehab/exercise_library.html",
+        {"exercises": exercises, "hidden": hidden, "limits": library_v1.STAGE_HIP_FLEXION_LIMIT},
+    )
+
+
+def _require_admin(request: Request) -> Clinic:
+    if not request.user.is_clinic_admin or request.user.clinic is None:
+        raise PermissionDenied
+    return request.user.clinic
+
+
+@require_POST
+def exercise_toggle(request: Request, pk: int) -> HttpResponse:
+    clinic = _require_admin(request)
+    exercise = get_object_or_404(
+        Exercise.objects.filter(Q(clinic__isnull=True) | Q(clinic=clinic)), pk=pk
+    )
+    if clinic.hidden_exercises.filter(pk=exercise.pk).exists():
+        clinic.hidden_exercises.remove(exercise)
+        messages.success(request, f"{exercise.name} is shown again.")
+    else:
+        clinic.hidden_exercises.add(exercise)
+        messages.success(request, f"{exercise.name} is hidden from new plans.")
+    return redirect("rehab:exercises")
+
+
+def exercise_create(request: Request) -> HttpResponse:
+    _require_admin(request)
+    form = ClinicExerciseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        exercise = form.save(commit=False)
+        exercise.clinic = request.user.clinic
+        count = Exercise.objects.filter(clinic=request.user.clinic).count()
+        exercise.code = f"C-{count + 1:02d}"
+        exercise.save()
+        messages.success(request, f"{exercise.name} added to the clinic's library.")
+        return redirect("rehab:exercises")
+    return render(request, "rehab/exercise_form.html", {"form": form})

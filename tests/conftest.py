@@ -92,3 +92,18 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync",
         ],
     }
+
+
+@pytest.fixture(autouse=True)
+def _exercise_library(request: pytest.FixtureRequest) -> None:
+    """Transactional tests flush the database afterwards, which drops the exercise library
+    loaded by a data migration: load it again (idempotent) for the tests that follow."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("rehab.migrations.0003_load_exercise_library_v1").load(apps, None)

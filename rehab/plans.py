@@ -1,0 +1,248 @@
+"""Exercise plans: built from the stage template, safe for the stage, versioned (issue 5)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from accounts import audit
+from accounts.models import User
+from patients.models import Patient
+
+from . import library_v1
+from .models import Exercise, Plan, PlanItem
+
+
+class PlanError(Exception):
+    """A change refused with a message for the physiotherapist."""
+
+
+class StaleVersion(PlanError):
+    """Someone else saved this plan version first (optimistic locking)."""
+
+
+def stage_use_error(exercise: Exercise, stage: int) -> str | None:
+    """Why ``exercise`` may not be prescribed in ``stage`` (PROTOCOL 2 hip-flexion limits)."""
+    return library_v1.check_stage_use(exercise, stage)
+
+
+def default_dose(exercise: Exercise, stage: int) -> dict[str, Any]:
+    """The entry dose of an exercise (PROTOCOL 3.5: a new stage starts at its entry dose)."""
+    reps = exercise.reps_min
+    if exercise.dose_type == Exercise.DoseType.HSR and exercise.reps_max:
+        reps = exercise.reps_max  # HSR starts light: ~15RM in week 1 (PROTOCOL 1.4)
+    days = exercise.days_per_week
+    if stage == 4 and not exercise.plyometric and not exercise.supporting:
+        days = library_v1.STAGE4_HSR_DAYS_PER_WEEK
+    return {
+        "sets": exercise.sets_min or exercise.sets_max,
+        "reps": reps,
+        "hold_s": exercise.hold_s_min,
+        "rest_s": exercise.rest_s,
+        "tempo": exercise.tempo,
+        "days_per_week": days,
+    }
+
+
+def _next_version(patient: Patient) -> int:
+    return (patient.plans.aggregate(v=Max("version"))["v"] or 0) + 1
+
+
+def _draft_of(patient: Patient) -> Plan | None:
+    return patient.plans.filter(status=Plan.Status.DRAFT).first()
+
+
+@transaction.atomic
+def create_from_template(
+    patient: Patient, stage: int, user: User, bridge: Sequence[Exercise] = ()
+) -> Plan:
+    """A draft plan with the stage's default programme, plus up to two bridge exercises
+    kept from the previous stage for the first week (PROTOCOL 3.5)."""
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if _draft_of(patient) is not None:
+        raise PlanError("This patient already has a draft plan: edit or issue it first.")
+    if len(bridge) > 2:
+        raise PlanError("Keep at most two exercises from the previous stage as a bridge.")
+    codes = library_v1.STAGE_TEMPLATES[stage]
+    library = {e.code: e for e in Exercise.objects.filter(clinic=None, code__in=codes)}
+    plan = Plan.objects.create(
+        patient=patient, stage=stage, version=_next_version(patient), created_by=user
+    )
+    position = 0
+    for exercise in bridge:
+        error = stage_use_error(exercise, stage)
+        if error:
+            raise PlanError(error)
+        position += 1
+        PlanItem.objects.create(
+            plan=plan,
+            exercise=exercise,
+            position=position,
+            bridge=True,
+            note="Bridge from the previous stage: first week only.",
+            **default_dose(exercise, stage),
+        )
+    hidden = set(patient.clinic.hidden_exercises.values_list("code", flat=True))
+    for code in codes:
+        exercise = library[code]
+        if code in hidden or any(b.pk == exercise.pk for b in bridge):
+            continue
+        position += 1
+        dose = default_dose(exercise, stage)
+        PlanItem.objects.create(plan=plan, exercise=exercise, position=position, **dose)
+    audit.record(None, "plan_created", actor=user, patient=patient, obj=plan)
+    return plan
+
+
+@transaction.atomic
+def new_draft_from(plan: Plan, user: User, *, note: str = "") -> Plan:
+    """A new draft version copying ``plan`` (issued versions are frozen)."""
+    patient = Patient.objects.select_for_update().get(pk=plan.patient_id)
+    existing = _draft_of(patient)
+    if existing is not None:
+        return existing
+    draft = Plan.objects.create(
+        patient=patient,
+        stage=plan.stage,
+        version=_next_version(patient),
+        based_on=plan,
+        created_by=user,
+        note=note or plan.note,
+    )
+    PlanItem.objects.bulk_create(
+        PlanItem(
+            plan=draft,
+            exercise_id=item.exercise_id,
+            position=item.position,
+            sets=item.sets,
+            reps=item.reps,
+            hold_s=item.hold_s,
+            rest_s=item.rest_s,
+            tempo=item.tempo,
+            load=item.load,
+            days_per_week=item.days_per_week,
+            note=item.note,
+            bridge=item.bridge,
+        )
+        for item in plan.items.all()
+    )
+    audit.record(None, "plan_created", actor=user, patient=patient, obj=draft)
+    return draft
+
+
+def _claim(plan: Plan, lock_version: int) -> None:
+    """Take the next lock version, or fail if someone saved since ``lock_version``."""
+    claimed = Plan.objects.filter(
+        pk=plan.pk, status=Plan.Status.DRAFT, lock_version=lock_version
+    ).update(lock_version=F("lock_version") + 1, updated_at=timezone.now())
+    if not claimed:
+        raise StaleVersion(
+            "Someone else saved this plan while you were editing it. Your changes are shown "
+            "below and have not been saved: check them against the current plan and save again."
+        )
+
+
+@dataclass
+class ItemChange:
+    item_id: int
+    position: int
+    delete: bool
+    dose: dict[str, Any]
+
+
+@transaction.atomic
+def save_items(plan: Plan, lock_version: int, changes: Iterable[ItemChange], user: User) -> None:
+    _claim(plan, lock_version)
+    items = {item.pk: item for item in plan.items.select_for_update()}
+    for change in changes:
+        item = items.get(change.item_id)
+        if item is None:
+            continue
+        if change.delete:
+            item.delete()
+            continue
+        for name, value in change.dose.items():
+            setattr(item, name, value)
+        item.position = change.position
+        item.save()
+    audit.record(None, "plan_updated", actor=user, patient=plan.patient, obj=plan)
+
+
+@transaction.atomic
+def add_exercise(plan: Plan, lock_version: int, exercise: Exercise, user: User) -> PlanItem:
+    error = stage_use_error(exercise, plan.stage)
+    if error:
+        raise PlanError(error)
+    _claim(plan, lock_version)
+    position = (plan.items.aggregate(p=Max("position"))["p"] or 0) + 1
+    try:
+        with transaction.atomic():
+            item = PlanItem.objects.create(
+                plan=plan,
+                exercise=exercise,
+                position=position,
+                **default_dose(exercise, plan.stage),
+            )
+    except IntegrityError:
+        raise PlanError(f"{exercise.name} is already in this plan.") from None
+    audit.record(None, "plan_updated", actor=user, patient=plan.patient, obj=plan)
+    return item
+
+
+@transaction.atomic
+def issue(plan: Plan, lock_version: int, user: User) -> Plan:
+    """Freeze this version as the patient's current programme; the previous one is kept."""
+    patient = Patient.objects.select_for_update().get(pk=plan.patient_id)
+    _claim(plan, lock_version)
+    for item in plan.items.select_related("exercise"):
+        error = stage_use_error(item.exercise, plan.stage)
+        if error:
+            raise PlanError(error)
+    if not plan.items.exists():
+        raise PlanError("Add at least one exercise before issuing the plan.")
+    patient.plans.filter(status=Plan.Status.ISSUED).update(status=Plan.Status.SUPERSEDED)
+    plan.refresh_from_db()
+    plan.status, plan.issued_by, plan.issued_at = Plan.Status.ISSUED, user, timezone.now()
+    plan.save(update_fields=["status", "issued_by", "issued_at", "updated_at"])
+    audit.record(None, "plan_issued", actor=user, patient=patient, obj=plan)
+    return plan
+
+
+def reduced(value: int | None, percent: int) -> int | None:
+    if value is None:
+        return None
+    return max(1, math.floor(value * (100 - percent) / 100))
+
+
+@transaction.atomic
+def reduce_dose(plan: Plan, percent: int, user: User) -> Plan:
+    """STAY with AMBER: a new draft with reps or hold times cut by 10-20 % (PROTOCOL 3.5)."""
+    low, high = library_v1.AMBER_DOSE_REDUCTION
+    if not low <= percent <= high:
+        raise PlanError(f"Choose a reduction between {low} and {high} %.")
+    note = f"Dose reduced by {percent} % after an amber response (PROTOCOL 3.5)."
+    draft = new_draft_from(plan, user, note=note) if not plan.is_draft else plan
+    for item in draft.items.select_related("exercise"):
+        if item.exercise.supporting:
+            continue
+        item.reps, item.hold_s = reduced(item.reps, percent), reduced(item.hold_s, percent)
+        item.save(update_fields=["reps", "hold_s"])
+    return draft
+
+
+@transaction.atomic
+def stage1_reduced_dose(plan: Plan, user: User) -> Plan:
+    """REGRESS at stage 1: shorter holds, fewer sets (PROTOCOL 1.3 [CFG])."""
+    draft = new_draft_from(plan, user, note=library_v1.STAGE1_REDUCED_DOSE)
+    for item in draft.items.select_related("exercise"):
+        if item.exercise.dose_type == Exercise.DoseType.ISOMETRIC_HOLD:
+            item.hold_s = min(item.hold_s or 20, 20)
+            item.sets = min(item.sets or 3, 3)
+            item.save(update_fields=["hold_s", "sets"])
+    return draft

@@ -1,0 +1,260 @@
+"""Exercise library and four-stage plans (issue 5)."""
+
+import itertools
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from rehab import library_v1, plans, schedule
+from rehab.models import Exercise, Plan
+
+from ..conftest import client_for
+from ..factories import make_assessment, make_patient
+
+# PROTOCOL section 2, written out independently of rehab/library_v1.py: (stage range, max hip).
+PROTOCOL_2 = {
+    "S1-01": (1, 1, 0), "S1-02": (1, 1, 25), "S1-03": (1, 1, 10), "S1-04": (1, 1, 30),
+    "S1-05": (1, 1, 0), "S1-06": (1, 1, 0), "S2-07": (2, 2, 15), "S2-08": (2, 2, 20),
+    "S2-09": (2, 2, 40), "S2-10": (2, 2, 20), "S2-11": (2, 2, 0), "S3-12": (3, 3, 90),
+    "S3-13": (3, 3, 90), "S3-14": (3, 3, 90), "S3-15": (3, 3, 90), "S3-16": (3, 3, 90),
+    "S3-17": (3, 3, 70), "S4-18": (4, 4, 90), "S4-19": (4, 4, 90), "S4-20": (4, 4, 80),
+    "S4-21": (4, 4, 90), "S4-22": (4, 4, 60), "SUP-23": (1, 4, 0), "SUP-24": (1, 4, 20),
+    "SUP-25": (1, 4, 0), "SUP-26": (1, 4, 90),
+}  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_the_migration_loads_every_exercise_of_protocol_2():
+    builtins = {e.code: e for e in Exercise.objects.filter(clinic=None)}
+    assert set(builtins) == set(PROTOCOL_2)
+    for code, (low, high, hip) in PROTOCOL_2.items():
+        e = builtins[code]
+        assert (e.stage_min, e.stage_max, e.hip_flexion_max_deg) == (low, high, hip), code
+        assert e.patient_text and e.mistakes and e.progression_steps and e.dose_type
+        assert e.illustration == f"exercises/{code}.svg" and e.illustration_alt
+
+
+@pytest.mark.parametrize(
+    ("code", "stage", "allowed"),
+    [
+        ("S1-04", 1, True),  # 30 degrees: at the stage 1 limit
+        ("S2-09", 1, False),  # stage 2 exercise in stage 1
+        ("S2-09", 2, True),  # 40 degrees under 45
+        ("S3-17", 2, False),  # 70 degrees over 45
+        ("S3-12", 3, True),  # 90 degrees at the stage 3 limit
+        ("S3-12", 4, True),  # stage 3 HSR on stage 4 strength days
+        ("S4-18", 3, False),  # plyometrics wait for stage 4
+        ("SUP-26", 1, True),  # supporting work is exempt
+    ],
+)
+@pytest.mark.django_db
+def test_stage_safety_of_library_exercises(code, stage, allowed):
+    exercise = Exercise.objects.get(clinic=None, code=code)
+    assert (plans.stage_use_error(exercise, stage) is None) is allowed
+
+
+@pytest.fixture
+def patient(world):
+    patient = make_patient(world.clinic, world.physio)
+    first = make_assessment(patient, world.physio, visit_date="2026-01-05", G1_nprs="2")
+    from rehab.services import confirm
+
+    confirm(first.decision, world.physio)  # stage 2
+    patient.refresh_from_db()
+    return patient
+
+
+def test_a_plan_from_the_template_takes_one_click(world, patient):
+    client = client_for(world.physio)
+    response = client.post(reverse("rehab:plan_create", args=[patient.public_id]))
+    plan = Plan.objects.get()
+    assert response.status_code == 302
+    assert plan.stage == 2 and plan.is_draft and plan.version == 1
+    assert [i.exercise.code for i in plan.items.all()] == list(library_v1.STAGE_TEMPLATES[2])
+    hsr = plan.items.get(exercise__code="S2-07")
+    assert (hsr.sets, hsr.reps, hsr.tempo, hsr.days_per_week) == (3, 15, "3-0-3-0", 3)
+
+
+def test_too_deep_an_exercise_is_refused_with_a_message(world, patient):
+    plan = plans.create_from_template(patient, 2, world.physio)
+    rdl = Exercise.objects.get(clinic=None, code="S3-12")
+    response = client_for(world.physio).post(
+        reverse("rehab:plan_add", args=[patient.public_id, plan.public_id]),
+        {"exercise": rdl.pk, "lock_version": plan.lock_version},
+    )
+    assert response.status_code == 200
+    assert "stage 2 allows at most 45°" in response.content.decode() or "belongs to stage 3" in (
+        response.content.decode()
+    )
+    assert not plan.items.filter(exercise=rdl).exists()
+
+
+def test_issuing_freezes_and_a_change_makes_a_new_draft_version(world, patient):
+    plan = plans.create_from_template(patient, 2, world.physio)
+    plans.issue(plan, plan.lock_version, world.physio)
+    plan.refresh_from_db()
+    assert plan.status == "issued"
+    client = client_for(world.physio)
+    item = plan.items.first()
+    response = client.post(
+        reverse("rehab:plan_save", args=[patient.public_id, plan.public_id]),
+        {"lock_version": plan.lock_version, "items-TOTAL_FORMS": "0", "items-INITIAL_FORMS": "0"},
+    )
+    assert response.status_code == 302
+    assert Plan.objects.count() == 1  # nothing changed on the frozen version
+    client.post(reverse("rehab:plan_revise", args=[patient.public_id, plan.public_id]))
+    draft = Plan.objects.get(status="draft")
+    assert (
+        draft.version == 2 and draft.based_on == plan and draft.items.count() == plan.items.count()
+    )
+    plans.issue(draft, draft.lock_version, world.physio)
+    plan.refresh_from_db()
+    assert plan.status == "superseded" and item.sets == plan.items.first().sets
+
+
+def test_at_most_one_issued_plan_is_a_database_constraint(world, patient):
+    plan = plans.create_from_template(patient, 2, world.physio)
+    plans.issue(plan, plan.lock_version, world.physio)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Plan.objects.create(
+            patient=patient, stage=2, version=9, status="issued", created_by=world.physio
+        )
+
+
+def _formset(plan, **changes):
+    data = {
+        "lock_version": str(plan.lock_version),
+        "items-TOTAL_FORMS": str(plan.items.count()),
+        "items-INITIAL_FORMS": str(plan.items.count()),
+    }
+    for n, item in enumerate(plan.items.all()):
+        data |= {
+            f"items-{n}-item_id": str(item.pk),
+            f"items-{n}-position": str(item.position),
+            f"items-{n}-sets": str(item.sets or ""),
+            f"items-{n}-reps": str(item.reps or ""),
+            f"items-{n}-hold_s": str(item.hold_s or ""),
+            f"items-{n}-rest_s": str(item.rest_s if item.rest_s is not None else ""),
+            f"items-{n}-tempo": item.tempo,
+            f"items-{n}-days_per_week": str(item.days_per_week or ""),
+        }
+    data.update(changes)
+    return data
+
+
+def test_two_editors_first_save_wins_and_the_second_keeps_what_was_typed(
+    world, patient, on_postgresql
+):
+    plan = plans.create_from_template(patient, 2, world.physio)
+    url = reverse("rehab:plan_save", args=[patient.public_id, plan.public_id])
+    mine = _formset(plan, **{"items-0-sets": "4"})
+    theirs = _formset(plan, **{"items-0-sets": "2", "items-0-note": "their typing"})
+    assert client_for(world.physio).post(url, mine).status_code == 302
+    second = client_for(world.colleague).post(url, theirs)
+    assert second.status_code == 409
+    body = second.content.decode()
+    assert "Someone else saved this plan" in body
+    assert 'value="their typing"' in body and 'value="2"' in body
+    assert plan.items.first().sets == 4
+
+
+def test_bad_doses_are_refused_beside_the_field(world, patient):
+    plan = plans.create_from_template(patient, 2, world.physio)
+    url = reverse("rehab:plan_save", args=[patient.public_id, plan.public_id])
+    response = client_for(world.physio).post(url, _formset(plan, **{"items-0-sets": "50"}))
+    assert response.status_code == 200
+    assert "less than or equal to 10" in response.content.decode()
+    assert plan.items.first().sets == 3
+
+
+def test_after_progression_the_new_template_keeps_a_bridge(world, patient):
+    plan = plans.create_from_template(patient, 2, world.physio)
+    plans.issue(plan, plan.lock_version, world.physio)
+    bridge = Exercise.objects.get(clinic=None, code="S2-09")
+    patient.stage = 3
+    patient.save()
+    response = client_for(world.physio).post(
+        reverse("rehab:plan_create", args=[patient.public_id]), {"bridge": [bridge.pk]}
+    )
+    assert response.status_code == 302
+    new = Plan.objects.get(status="draft")
+    first = new.items.first()
+    assert new.stage == 3 and first.exercise == bridge and first.bridge
+
+
+def test_amber_offers_a_reduced_dose(world, patient):
+    plan = plans.create_from_template(patient, 2, world.physio)
+    plans.issue(plan, plan.lock_version, world.physio)
+    draft = plans.reduce_dose(plan, 20, world.physio)
+    before = plan.items.get(exercise__code="S2-07").reps
+    assert draft.items.get(exercise__code="S2-07").reps == int(before * 0.8)
+    with pytest.raises(plans.PlanError):
+        plans.reduce_dose(plan, 50, world.physio)
+
+
+def test_stage4_schedule_puts_plyometrics_every_third_day():
+    days = schedule.stage4_days(weeks=4)
+    plyo = [d.index for d in days if d.kind == "plyometric"]
+    assert all(b - a == 3 for a, b in itertools.pairwise(plyo))  # 72 h apart
+    for week in schedule.weeks_of(days):
+        strength = [d.index for d in week if d.kind == "strength"]
+        assert len(strength) == 2
+        assert all(b - a > 1 for a, b in itertools.pairwise(strength))
+    assert not {d.index for d in days if d.kind == "strength"} & set(plyo)
+
+
+def test_stage4_plan_page_shows_the_weekly_calendar(world):
+    patient = make_patient(world.clinic, world.physio)
+    patient.stage = 4
+    patient.save()
+    plan = plans.create_from_template(patient, 4, world.physio)
+    page = client_for(world.physio).get(
+        reverse("rehab:plan", args=[patient.public_id, plan.public_id])
+    )
+    assert "Stage 4 weekly calendar" in page.content.decode()
+
+
+PERSONAS = ["physio", "colleague", "other_physio", "admin", "anonymous"]
+EXPECTED = {
+    #           physio colleague other admin anonymous
+    "plans": (200, 200, 404, 200, 302),
+    "plan": (200, 200, 404, 403, 302),
+    "plan_issue": (302, 302, 404, 403, 302),
+    "plan_revise": (302, 302, 404, 403, 302),
+}
+
+
+@pytest.mark.parametrize("view", list(EXPECTED))
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_plan_views_for_every_persona(world, patient, view, persona):
+    plan = plans.create_from_template(patient, 2, world.physio)
+    args = [patient.public_id] if view == "plans" else [patient.public_id, plan.public_id]
+    user = None if persona == "anonymous" else getattr(world, persona)
+    method = "get" if view in ("plans", "plan") else "post"
+    response = getattr(client_for(user), method)(
+        reverse(f"rehab:{view}", args=args), {"lock_version": "0"}
+    )
+    assert response.status_code == EXPECTED[view][PERSONAS.index(persona)]
+
+
+def test_clinic_admin_hides_builtins_and_adds_own_exercises(world):
+    squat = Exercise.objects.get(clinic=None, code="S3-14")
+    admin = client_for(world.admin)
+    admin.post(reverse("rehab:exercise_toggle", args=[squat.pk]))
+    assert squat in world.clinic.hidden_exercises.all()
+    assert squat not in Exercise.objects.for_clinic(world.clinic)
+    assert squat in Exercise.objects.for_clinic(world.other_clinic)
+    response = admin.post(
+        reverse("rehab:exercise_create"),
+        {"name": "Wall sit hold", "stage_min": "1", "stage_max": "2", "hip_flexion_max_deg": "90",
+         "dose_type": "isometric_hold", "days_per_week": "5", "min_hours_between_sessions": "0",
+         "patient_text": "Sit against a wall."},
+    )  # fmt: skip
+    assert response.status_code == 302
+    own = Exercise.objects.get(clinic=world.clinic)
+    assert own.code == "C-01" and plans.stage_use_error(own, 1)  # 90 degrees: refused in stage 1
+    assert (
+        client_for(world.physio).post(reverse("rehab:exercise_toggle", args=[squat.pk])).status_code
+        == 403
+    )
