@@ -26,6 +26,10 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "clinic", "is_active"]
     fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("Clinic", {"fields": ("clinic", "role")}))
 
+    def has_delete_permission(self, request, obj=None):
+        # SECURITY.md "clinical records": a person is deactivated, never deleted.
+        return False
+
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):

@@ -8,10 +8,26 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     items: list[tuple[str, str]] = []
     if user.is_authenticated:
         role = getattr(user, "role", "")
-        if role == "physio" or role == "clinic_admin":
-            items = [("dashboard", "Dashboard")]
+        if role == "physio":
+            items = [
+                ("dashboard", "Dashboard"),
+                ("rehab:caseload", "My caseload"),
+                ("patients:list", "Patients"),
+                ("rehab:exercises", "Exercises"),
+                ("audit_log", "My activity"),
+            ]
+        elif role == "clinic_admin":
+            items = [
+                ("dashboard", "Dashboard"),
+                ("rehab:caseload", "Caseload"),
+                ("patients:list", "Patients"),
+                ("rehab:exercises", "Exercises"),
+                ("staff_list", "Staff"),
+                ("clinic_settings", "Clinic settings"),
+                ("audit_log", "Audit trail"),
+            ]
         elif role == "patient":
-            items = [("dashboard", "My programme")]
+            items = [("public:my_programmes", "My programme"), ("public:my_diary", "My diary")]
     return {
         "nav_items": items,
         "session_idle_seconds": settings.SESSION_IDLE_SECONDS,

@@ -3,7 +3,6 @@ import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -23,6 +22,17 @@ class SessionTimeoutMiddleware:
 
     LAST_SEEN = "_pht_last_seen"
     STARTED = "_pht_started"
+    ENDED = "_pht_session_ended"  # True when a posted form was kept
+
+    @classmethod
+    def ended_message(cls, request: HttpRequest) -> str | None:
+        """The notice for the login page after a timeout (once), or None."""
+        if cls.ENDED not in request.session:
+            return None
+        kept = request.session.pop(cls.ENDED)
+        return "Your session ended after a period without activity. Please log in again." + (
+            " What you typed has been kept." if kept else ""
+        )
 
     def __init__(self, get_response: Middleware) -> None:
         self.get_response = get_response
@@ -40,11 +50,8 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 if kept:
                     pending_form.stash(request, kept)
-                messages.info(
-                    request,
-                    "Your session ended after a period without activity. Please log in again."
-                    + (" What you typed has been kept." if kept else ""),
-                )
+                # Told on the login page: the messages middleware comes after this one.
+                request.session[self.ENDED] = bool(kept)
             elif self.LAST_SEEN not in session or now - last_seen >= 15:
                 # Written at most every 15 s so that a page with many requests stays cheap.
                 session[self.LAST_SEEN] = now

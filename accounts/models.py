@@ -1,9 +1,13 @@
+import hashlib
+import secrets
 import uuid
 import zoneinfo
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 
@@ -63,6 +67,8 @@ class User(AbstractUser):
         Clinic, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
     role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+    # The login before the current one (the account page shows it; LoginView sets it).
+    previous_login = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -95,6 +101,59 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def usable(self) -> "InvitationQuerySet":
+        return self.filter(
+            used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+    def pending(self) -> "InvitationQuerySet":
+        """Neither used nor revoked (possibly expired)."""
+        return self.filter(used_at__isnull=True, revoked_at__isnull=True)
+
+
+class Invitation(models.Model):
+    """A single-use link that lets an invited person set their password.
+
+    Only the SHA-256 of the random token is stored; the token itself is in the email alone.
+    """
+
+    VALID_FOR = timedelta(hours=72)
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.user} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User, created_by: User | None) -> str:
+        """Revoke the person's open invitations, create a new one and return its token."""
+        now = timezone.now()
+        cls.objects.filter(user=user).pending().update(revoked_at=now)
+        token = secrets.token_urlsafe(32)
+        cls.objects.create(
+            user=user,
+            token_hash=cls.hash_token(token),
+            created_by=created_by,
+            expires_at=now + cls.VALID_FOR,
+        )
+        return token
 
 
 class AuditEvent(models.Model):

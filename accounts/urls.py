@@ -36,4 +36,13 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("staff/", views.staff_list, name="staff_list"),
+    path("staff/invite/", views.staff_invite, name="staff_invite"),
+    path("staff/<uuid:public_id>/", views.staff_detail, name="staff_detail"),
+    path("staff/<uuid:public_id>/deactivate/", views.staff_deactivate, name="staff_deactivate"),
+    path("staff/<uuid:public_id>/reactivate/", views.staff_reactivate, name="staff_reactivate"),
+    path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("clinic/settings/", views.clinic_settings, name="clinic_settings"),
+    path("clinic/rules/", views.clinic_rules, name="clinic_rules"),
+    path("audit/", views.audit_log, name="audit_log"),
 ]

@@ -1,24 +1,73 @@
+import datetime as dt
+import smtplib
 import time
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
+from django.core.paginator import Paginator
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from pht_clinic.celery import app as celery_app
+from rehab import rules
+from rehab.models import RulesParameters, parameters_for
 
-from . import audit
+from . import audit, pending_form, services
+from .access import (
+    STAFF_ROLES,
+    get_staff_member_for_admin,
+    require_clinic_admin,
+    require_clinic_staff,
+)
+from .forms import (
+    AuditFilterForm,
+    ClinicSettingsForm,
+    InvitationAcceptForm,
+    InviteForm,
+    RoleForm,
+    RulesParametersForm,
+)
+from .http import AuthenticatedHttpRequest as Request
 from .middleware import SessionTimeoutMiddleware
+from .models import AuditEvent, Clinic, Invitation, User
+
+#: SECURITY.md "lockout": whatever the addresses, at most 100 failed attempts an hour per account
+#: (axes counts per username and address, so that a clinic behind one NAT cannot lock itself out).
+ACCOUNT_FAILURES_PER_HOUR = 100
 
 
 class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        username = str(request.POST.get("username", ""))[:150]
+        failures = AuditEvent.objects.filter(
+            action="login_failed",
+            actor_label=username,
+            at__gte=timezone.now() - dt.timedelta(hours=1),
+        )
+        if username and failures.count() >= ACCOUNT_FAILURES_PER_HOUR:
+            audit.record(request, "login_throttled", outcome="denied", label=username)
+            return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=429)
+        return super().post(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        if notice := SessionTimeoutMiddleware.ended_message(request):
+            messages.info(request, notice)
+        return super().get(request, *args, **kwargs)
+
     def form_valid(self, form):
+        user = form.get_user()
+        # Kept before login() moves last_login to now: the account page shows this one.
+        User.objects.filter(pk=user.pk).update(previous_login=user.last_login)
         response = super().form_valid(form)
         now = int(time.time())
         # login() has already rotated the session id; start both session clocks afresh.
@@ -77,3 +126,230 @@ def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _database_ok(), "broker": _broker_ok()}
     body = {name: "ok" if ok else "unavailable" for name, ok in checks.items()}
     return JsonResponse(body, status=200 if all(checks.values()) else 503)
+
+
+# Staff accounts (clinic admin) -------------------------------------------------------------
+
+
+def _status(member: User, invitation_expires: dt.datetime | None, now: dt.datetime) -> str:
+    if member.is_active:
+        return "Active"
+    if invitation_expires is not None:
+        return "Invited" if invitation_expires > now else "Invitation expired"
+    return "Deactivated"
+
+
+def staff_list(request: Request) -> HttpResponse:
+    clinic = require_clinic_admin(request)
+    open_invitation = Invitation.objects.filter(user=OuterRef("pk")).pending()
+    members = (
+        User.objects.filter(clinic=clinic, role__in=STAFF_ROLES)
+        .annotate(invitation_expires=Subquery(open_invitation.values("expires_at")[:1]))
+        .order_by("-is_active", "last_name", "first_name", "id")
+    )
+    now = timezone.now()
+    rows = [(m, _status(m, m.invitation_expires, now)) for m in members]
+    return render(request, "accounts/staff_list.html", {"clinic": clinic, "rows": rows})
+
+
+def _send_invitation(request: Request, member: User, token: str) -> None:
+    try:
+        services.send_invitation(member, services.invitation_link(token, request))
+    except (smtplib.SMTPException, OSError):
+        messages.error(
+            request,
+            f"The invitation email to {member.email} could not be sent. "
+            "Try again later with “Send a new invitation”.",
+        )
+    else:
+        messages.success(request, f"An invitation has been sent to {member.email}.")
+
+
+def staff_invite(request: Request) -> HttpResponse:
+    clinic = require_clinic_admin(request)
+    data = request.POST if request.method == "POST" else pending_form.pop(request)
+    form = InviteForm(data)
+    if request.method == "POST" and form.is_valid():
+        member, token = services.invite_staff(
+            request, clinic, invited_by=request.user, **form.cleaned_data
+        )
+        _send_invitation(request, member, token)
+        return redirect("staff_list")
+    return render(request, "accounts/staff_invite.html", {"form": form, "clinic": clinic})
+
+
+def staff_detail(request: Request, public_id: str) -> HttpResponse:
+    """One person: their role (changed here) and the buttons to deactivate or reactivate."""
+    member = get_staff_member_for_admin(request, public_id)
+    form = RoleForm(request.POST or None, initial={"role": member.role})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_role(request, member, form.cleaned_data["role"])
+        except services.LastAdminError:
+            form.add_error("role", services.LastAdminError.message)
+        else:
+            messages.success(
+                request, f"{member.display_name} is now {member.get_role_display().lower()}."
+            )
+            return redirect("staff_detail", member.public_id)
+    open_invitation = member.invitations.pending().order_by("-created_at").first()
+    ctx = {
+        "member": member,
+        "form": form,
+        "status": _status(
+            member, open_invitation.expires_at if open_invitation else None, timezone.now()
+        ),
+        "is_self": member.pk == request.user.pk,
+    }
+    return render(request, "accounts/staff_detail.html", ctx)
+
+
+@require_POST
+def staff_deactivate(request: Request, public_id: str) -> HttpResponse:
+    member = get_staff_member_for_admin(request, public_id)
+    try:
+        services.deactivate(request, member)
+    except services.LastAdminError:
+        messages.error(request, services.LastAdminError.message)
+    else:
+        if member.pk == request.user.pk:
+            logout(request)  # their session row is gone already: start a fresh, anonymous one
+            return redirect("login")
+        messages.success(
+            request, f"{member.display_name} has been deactivated and logged out everywhere."
+        )
+    return redirect("staff_detail", member.public_id)
+
+
+@require_POST
+def staff_reactivate(request: Request, public_id: str) -> HttpResponse:
+    member = get_staff_member_for_admin(request, public_id)
+    if member.is_active:
+        messages.info(request, f"{member.display_name} is active already.")
+        return redirect("staff_detail", member.public_id)
+    token = services.reactivate(request, member)
+    if token:
+        _send_invitation(request, member, token)
+    else:
+        messages.success(request, f"{member.display_name} can log in again.")
+    return redirect("staff_detail", member.public_id)
+
+
+@login_not_required
+@never_cache
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: choose a password, then log in. Unknown, used or expired: 404."""
+    invitation = (
+        Invitation.objects.usable()
+        .select_related("user__clinic")
+        .filter(token_hash=Invitation.hash_token(token), user__clinic__is_active=True)
+        .first()
+    )
+    if invitation is None:
+        return render(request, "accounts/invitation_invalid.html", {}, status=404)
+    form = InvitationAcceptForm(invitation.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.accept_invitation(
+                request, invitation, form.cleaned_data["new_password1"]
+            )
+        except Invitation.DoesNotExist:
+            return render(request, "accounts/invitation_invalid.html", {}, status=404)
+        messages.success(request, f"Your password is set. Log in with the username {user}.")
+        return redirect("login")
+    return render(
+        request, "accounts/invitation_accept.html", {"form": form, "invitee": invitation.user}
+    )
+
+
+# Clinic settings (clinic admin) ------------------------------------------------------------
+
+
+def clinic_settings(request: Request) -> HttpResponse:
+    clinic = require_clinic_admin(request)
+    data = request.POST if request.method == "POST" else pending_form.pop(request)
+    form = ClinicSettingsForm(data, instance=clinic)
+    if request.method == "POST" and form.is_valid():
+        if form.has_changed():
+            with transaction.atomic():
+                form.save()
+                audit.record(request, "clinic_settings_changed", obj=clinic)
+            messages.success(request, "The clinic settings have been saved.")
+        else:
+            messages.info(request, "Nothing was changed.")
+        return redirect("clinic_settings")
+    history = clinic.history.select_related("history_user")[:10]
+    ctx = {"form": form, "clinic": clinic, "history": history}
+    return render(request, "accounts/clinic_settings.html", ctx)
+
+
+def _save_rules(
+    request: Request, clinic: Clinic, parameters: rules.Parameters, action: str
+) -> None:
+    with transaction.atomic():
+        RulesParameters.objects.update_or_create(
+            clinic=clinic,
+            defaults={"values": parameters.to_dict(), "updated_by": request.user},
+        )
+        audit.record(request, action)
+
+
+def clinic_rules(request: Request) -> HttpResponse:
+    """The stage-rules thresholds of PROTOCOL 3.2, with a reset to the PROTOCOL defaults."""
+    clinic = require_clinic_admin(request)
+    if request.method == "POST" and "reset" in request.POST:
+        _save_rules(request, clinic, rules.DEFAULT, "rules_parameters_reset")
+        messages.success(request, "The PROTOCOL defaults are restored.")
+        return redirect("clinic_rules")
+    form = RulesParametersForm(request.POST or None, parameters=parameters_for(clinic))
+    if request.method == "POST" and form.is_valid():
+        _save_rules(request, clinic, form.parameters, "rules_parameters_changed")
+        messages.success(request, "The rules parameters are saved.")
+        return redirect("clinic_rules")
+    row = RulesParameters.objects.filter(clinic=clinic).select_related("updated_by").first()
+    return render(request, "accounts/clinic_rules.html", {"form": form, "row": row})
+
+
+# Audit trail -----------------------------------------------------------------------------
+
+AUDIT_PAGE_SIZE = 50
+
+
+def audit_log(request: Request) -> HttpResponse:
+    """SECURITY.md "audit log": an admin sees the clinic's events, a physio their own."""
+    clinic = require_clinic_staff(request)
+    everyone = request.user.is_clinic_admin
+    form = AuditFilterForm(request.GET or None, clinic=clinic, everyone=everyone)
+    events = AuditEvent.objects.filter(clinic=clinic)
+    if not everyone:
+        events = events.filter(actor=request.user)
+    if form.is_valid():
+        data = form.cleaned_data
+        tz = clinic.tzinfo
+        if data["patient"]:
+            events = events.filter(patient_ref=data["patient"])
+        if data.get("user"):
+            events = events.filter(actor=data["user"])
+        if data["date_from"]:
+            start = dt.datetime.combine(data["date_from"], dt.time.min, tzinfo=tz)
+            events = events.filter(at__gte=start)
+        if data["date_to"]:
+            end = dt.datetime.combine(
+                data["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=tz
+            )
+            events = events.filter(at__lt=end)
+    elif form.is_bound:
+        events = events.none()
+    page = Paginator(events.order_by("-at", "-id"), AUDIT_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    ctx = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "everyone": everyone,
+        "clinic": clinic,
+    }
+    return render(request, "accounts/audit_log.html", ctx)

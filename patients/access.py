@@ -28,9 +28,11 @@ ALLOWED: dict[Need, frozenset[str]] = {
 }
 
 
-def _deny(request: HttpRequest, patient: Patient | None, exc: Exception) -> Exception:
+def _not_found(request: HttpRequest, patient: Patient | None = None) -> Http404:
+    """A 404 for anything outside the user's reach, recorded in the audit trail (the 403
+    handler records refusals of a role, accounts.errors.forbidden)."""
     audit.record(request, "access_denied", patient=patient, outcome="denied")
-    return exc
+    return Http404("Not found")
 
 
 def get_patient_for_user(
@@ -44,10 +46,10 @@ def get_patient_for_user(
             .get(public_id=public_id)
         )
     except Patient.DoesNotExist:
-        raise _deny(request, None, Http404("No such patient")) from None
+        raise _not_found(request) from None
     role = getattr(user, "role", "")
     if role not in ALLOWED[need] or (role == "patient" and need != "status"):
-        raise _deny(request, patient, PermissionDenied())
+        raise PermissionDenied
     return patient
 
 
@@ -60,4 +62,4 @@ def get_assessment_for_user(
             public_id=assessment_id
         )
     except Assessment.DoesNotExist:
-        raise _deny(request, patient, Http404("No such assessment")) from None
+        raise _not_found(request, patient) from None

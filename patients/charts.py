@@ -19,14 +19,19 @@ STYLES = [
     ("#D55E00", "6 3", "square"),
     ("#009E73", "2 3", "triangle"),
     ("#CC79A7", "10 3 2 3", "diamond"),
+    ("#E69F00", "4 2 1 2", "square"),
+    ("#56B4E9", "1 3", "triangle"),
 ]
 STAGE_FILLS = {1: "#f2f2f2", 2: "#e3eef8", 3: "#e6f4ea", 4: "#fdf0e1"}
+
+
+X = date | int  # a visit date, or a number of weeks
 
 
 @dataclass
 class Series:
     label: str
-    points: list[tuple[date, float | None]]
+    points: list[tuple[X, float | None]]
     unit: str = ""
 
 
@@ -46,20 +51,36 @@ class Chart:
     series: list[Series]
     bands: list[StageBand] = field(default_factory=list)
     y_ticks: list[float] = field(default_factory=list)
+    x_unit: str = "date"  # "date" or "week"
+    y_min: float = 0
+
+    def _offset(self, x: X, first: X) -> int:
+        if isinstance(x, date) and isinstance(first, date):
+            return (x - first).days
+        assert isinstance(x, int) and isinstance(first, int)  # noqa: S101 - one axis, one kind
+        return x - first
+
+    def _label(self, x: X, long: bool = False) -> str:
+        if isinstance(x, date):
+            return x.strftime("%d %b %Y" if long else "%d %b")
+        return f"week {x}"
 
     def svg_context(self) -> dict[str, object]:
-        days = sorted({d for s in self.series for d, v in s.points if v is not None})
+        # One chart has one kind of x (dates or weeks), so the values compare.
+        days: list[X] = sorted({d for s in self.series for d, v in s.points if v is not None})
         if not days:
             return {"chart": self, "empty": True}
         first, last = days[0], days[-1]
-        span = max((last - first).days, 1)
+        span = max(self._offset(last, first), 1)
         plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
-        def x(day: date) -> float:
-            return round(LEFT + plot_w * ((day - first).days / span if last != first else 0.5), 1)
+        def x(day: X) -> float:
+            share = self._offset(day, first) / span if last != first else 0.5
+            return round(LEFT + plot_w * share, 1)
 
         def y(value: float) -> float:
-            return round(TOP + plot_h * (1 - min(value, self.y_max) / self.y_max), 1)
+            value = max(self.y_min, min(value, self.y_max))
+            return round(TOP + plot_h * (1 - (value - self.y_min) / (self.y_max - self.y_min)), 1)
 
         lines = []
         for index, s in enumerate(self.series):
@@ -77,7 +98,8 @@ class Chart:
                 }
             )
         bands = []
-        for band in self.bands:
+        for band in self.bands:  # stage bands belong to date charts only
+            assert isinstance(first, date) and isinstance(last, date)  # noqa: S101
             start = max(band.start, first)
             end = min(band.end or last, last)
             if end < start:
@@ -92,7 +114,7 @@ class Chart:
                     "label_x": x0 + 4,
                 }
             )
-        ticks = self.y_ticks or [0, self.y_max / 2, self.y_max]
+        ticks = self.y_ticks or [self.y_min, (self.y_min + self.y_max) / 2, self.y_max]
         return {
             "chart": self,
             "empty": False,
@@ -108,22 +130,25 @@ class Chart:
             "lines": lines,
             "bands": bands,
             "y_ticks": [{"y": y(t), "label": f"{t:g}"} for t in ticks],
-            "x_ticks": [{"x": x(d), "label": d.strftime("%d %b")} for d in _pick(days, 6)],
-            "table_days": days,
+            "x_ticks": [{"x": x(d), "label": self._label(d)} for d in _pick(days, 6)],
             "table_rows": [
-                {"day": d, "values": [_value_on(s, d) for s in self.series]} for d in days
+                {
+                    "label": self._label(d, long=True),
+                    "values": [_value_on(s, d) for s in self.series],
+                }
+                for d in days
             ],
         }
 
 
-def _pick(days: list[date], n: int) -> list[date]:
+def _pick(days: list[X], n: int) -> list[X]:
     if len(days) <= n:
         return days
     step = (len(days) - 1) / (n - 1)
     return [days[round(i * step)] for i in range(n)]
 
 
-def _value_on(series: Series, day: date) -> float | None:
+def _value_on(series: Series, day: X) -> float | None:
     for d, v in series.points:
         if d == day:
             return v

@@ -211,6 +211,7 @@ class AssessmentForm(forms.ModelForm):
         patient: Patient,
         previous: Assessment | None = None,
         stage: int | None = None,
+        prefill: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -226,6 +227,8 @@ class AssessmentForm(forms.ModelForm):
             self._load_children()
         if previous is not None:
             self._show_previous(previous)
+        if prefill is not None:
+            self._prefill(prefill)
 
     # -- set-up -------------------------------------------------------------------------
     def _configure_fields(self) -> None:
@@ -359,6 +362,16 @@ class AssessmentForm(forms.ModelForm):
         for test in previous.load_tests.all():
             if test.nprs is not None and f"{test.code}_nprs" in self.fields:
                 self.fields[f"{test.code}_nprs"].help_text = f"Last visit: {test.nprs}/10"
+
+    def _prefill(self, prefill: Any) -> None:
+        """Values from the patient's diary since the last visit (issue 9), each saying where
+        it came from; the physiotherapist can change them before signing."""
+        for name, value in prefill.values.items():
+            if name in self.fields:
+                self.initial[name] = value
+                self.fields[name].help_text = f"{prefill.origin}. " + str(
+                    self.fields[name].help_text or ""
+                )
 
     # -- sections for the template ---------------------------------------------------------
     def sections(self) -> list[dict[str, Any]]:

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -17,7 +20,14 @@ from rehab.models import StageDecision
 from . import services
 from .access import get_assessment_for_user, get_patient_for_user
 from .charts import Chart, Series, StageBand
-from .forms import AmendmentForm, AssessmentForm, PatientContactForm, PatientForm, PatientSearchForm
+from .forms import (
+    AmendmentForm,
+    AssessmentForm,
+    PatientContactForm,
+    PatientForm,
+    PatientSearchForm,
+    clinic_today,
+)
 from .models import Assessment, Patient
 
 PAGE_SIZE = 25
@@ -25,8 +35,7 @@ PAGE_SIZE = 25
 
 def _staff_only(request: Request) -> None:
     if not getattr(request.user, "is_clinic_staff", False):
-        audit.record(request, "access_denied", outcome="denied")
-        raise PermissionDenied
+        raise PermissionDenied  # recorded by the 403 handler
 
 
 def patient_list(request: Request) -> HttpResponse:
@@ -119,7 +128,10 @@ def _stage_bands(decisions: list[StageDecision]) -> list[StageBand]:
 
 
 def progress_charts(
-    patient: Patient, assessments: list[Assessment], decisions: list[StageDecision]
+    patient: Patient,
+    assessments: list[Assessment],
+    decisions: list[StageDecision],
+    diary: list[Any] = (),  # type: ignore[assignment]
 ) -> list[dict[str, object]]:
     bands = _stage_bands(decisions)
 
@@ -140,6 +152,16 @@ def progress_charts(
                 series("Next morning", "nprs_24h_after_hardest"),
                 series("Exercise", "nprs_exercise_max"),
                 series("Daily activities", "nprs_adl_typical_7d"),
+                *(
+                    [
+                        Series(
+                            "Diary: next morning", [(e.day, e.next_morning_pain) for e in diary]
+                        ),
+                        Series("Diary: during exercise", [(e.day, e.exercise_pain) for e in diary]),
+                    ]
+                    if diary
+                    else []
+                ),
             ],
             bands=bands,
         ),
@@ -185,9 +207,14 @@ def patient_detail(request: Request, public_id: str) -> HttpResponse:
                 "load_tests"
             )
         )
+        diary = list(patient.diary.order_by("day"))
+        since = clinic_today(patient.clinic) - timedelta(days=14)
         context.update(
             assessments=list(reversed(assessments)),
-            charts=progress_charts(patient, [a for a in assessments if a.is_signed], decisions),
+            charts=progress_charts(
+                patient, [a for a in assessments if a.is_signed], decisions, diary
+            ),
+            diary_flags=[e for e in diary if e.flagged and e.day >= since],
         )
     audit.record(request, "patient_viewed", patient=patient)
     return render(request, "patients/patient_detail.html", context)
@@ -219,7 +246,14 @@ def _save(request: Request, form: AssessmentForm, reason: str = "") -> Assessmen
 def assessment_create(request: Request, public_id: str) -> HttpResponse:
     patient = get_patient_for_user(request, public_id, "edit_clinical")
     data = request.POST if request.method == "POST" else pending_form.pop(request)
-    form = AssessmentForm(data, patient=patient, previous=_latest(patient), stage=patient.stage)
+    prefill = None
+    if data is None and patient.stage is not None:
+        from rehab.diary import prefill as diary_prefill
+
+        prefill = diary_prefill(patient, clinic_today(patient.clinic) + timedelta(days=1))
+    form = AssessmentForm(
+        data, patient=patient, previous=_latest(patient), stage=patient.stage, prefill=prefill
+    )
     if request.method == "POST" and form.is_valid():
         assessment = _save(request, form)
         if assessment is not None:

@@ -184,8 +184,10 @@ STORAGES = {
         ),
     },
 }
+# The address printed on programmes for the patient's diary link (QR code).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # Rendered programmes live outside any public URL; they are served by a view that checks access.
-PROGRAMME_DIR = DATA_DIR / "private" / "programmes"
+PROGRAMME_DIR = Path(os.environ.get("PHT_PROGRAMME_DIR", DATA_DIR / "private" / "programmes"))
 
 # Email -------------------------------------------------------------------------------------
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
@@ -234,6 +236,12 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = 200
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TIMEZONE = "UTC"
+# A render job untouched this long is stuck (message lost, worker killed): the sweeper
+# re-queues it. Longer than the hard time limit, so a live render is never taken over.
+RENDER_STUCK_SECONDS = env_int("RENDER_STUCK_SECONDS", CELERY_TASK_TIME_LIMIT + 30)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-render-jobs": {"task": "rehab.sweep_render_jobs", "schedule": 30.0},
+}
 
 # Security headers (SECURITY.md "output", "deployment") -------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -273,8 +281,20 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }
 
 # The Django admin is for the operator (superusers) only and is not linked from the app.
 ADMIN_URL = os.environ.get("ADMIN_URL", "operator-admin/")
+
+# --- accounts: staff, clinic settings and operator tools (begin) -----------------------------
+# Users of a deactivated clinic can neither log in nor keep using a session (accounts.backends).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.ClinicBackend",
+]
+# Where links in emails sent without a request point (manage.py create_clinic).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# `make backup` writes here unless given FILE=...; the files hold health data (mode 0600).
+BACKUP_DIR = Path(os.environ.get("PHT_BACKUP_DIR", DATA_DIR / "backups"))
+# --- accounts (end) ------------------------------------------------------------------------

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("patients/", include("patients.urls")),
     path("", include("rehab.urls")),
+    path("", include("rehab.public_urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

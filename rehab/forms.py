@@ -161,3 +161,82 @@ class ClinicExerciseForm(forms.ModelForm):
             if data.get(a) and data.get(b) and data[a] > data[b]:
                 self.add_error(b, "The maximum cannot be below the minimum.")
         return data
+
+
+PAIN_CHOICES = [(str(n), str(n)) for n in range(11)]
+
+
+class DiaryForm(forms.Form):
+    """One day of the patient's diary: large touch targets, no JavaScript (issue 9)."""
+
+    day = forms.DateField(
+        label="Which day is this about?",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    session_done = forms.TypedChoiceField(
+        label="Did you do your exercises that day?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    plyometric_day = forms.TypedChoiceField(
+        label="Was it a jump day (hops, bounds, swings)?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    exercise_pain = forms.TypedChoiceField(
+        label="Worst pain in your buttock during the exercises (0 = none, 10 = worst)",
+        choices=PAIN_CHOICES,
+        coerce=int,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    next_morning_pain = forms.TypedChoiceField(
+        label="Pain the next morning when you got up (0 = none, 10 = worst)",
+        choices=PAIN_CHOICES,
+        coerce=int,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    note = forms.CharField(
+        label="Anything else? (optional)",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[validate_notes],
+    )
+
+    def __init__(self, *args: Any, stage: int, first_day: Any, today: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.first_day, self.today = first_day, today
+        self.initial.setdefault("day", today)
+        if stage != 4:
+            del self.fields["plyometric_day"]
+
+    def clean_day(self) -> Any:
+        day = self.cleaned_data["day"]
+        if day > self.today:
+            raise forms.ValidationError(
+                "This day has not happened yet. Choose today or an earlier day."
+            )
+        if self.first_day and day < self.first_day:
+            raise forms.ValidationError(
+                f"Your programme started on {self.first_day:%d %B %Y}. Choose a day from then on."
+            )
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("session_done") is False and data.get("exercise_pain") is not None:
+            self.add_error(
+                "exercise_pain", "You said you did not exercise that day: leave this empty."
+            )
+        if data.get("session_done") and data.get("exercise_pain") is None:
+            self.add_error(
+                "exercise_pain", "Tell us the worst pain during the exercises (0 if none)."
+            )
+        return data

@@ -323,3 +323,130 @@ class PlanItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.exercise.name} in {self.plan}"
+
+
+class RenderJob(models.Model):
+    """A printable programme rendered in the background. The database owns the job: its
+    status, attempts and file; the broker only carries the job id (STYLE.md 10)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RENDERING = "rendering", "Rendering"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="render_jobs")
+    paused = models.BooleanField(default=False)
+    content_hash = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    pages = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["status", "requested_at"])]
+        constraints = [
+            # Rendering the same content again reuses the job and its file.
+            models.UniqueConstraint(
+                fields=["plan", "content_hash"],
+                condition=~Q(status="failed"),
+                name="one_live_render_per_content",
+            ),
+            models.CheckConstraint(condition=Q(attempts__lte=3), name="render_attempts_max_3"),
+            models.CheckConstraint(
+                condition=~Q(status="ready") | ~Q(sha256="") & ~Q(file_name=""),
+                name="ready_render_has_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Render of {self.plan} ({self.status})"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
+
+class PatientLink(models.Model):
+    """A link for a patient without an account (SECURITY.md "patient links"): a random token
+    stored only as its SHA-256, bound to one plan version, expiring and revocable. A download
+    link opens the programme; a diary link (printed on the programme) opens the diary."""
+
+    class Purpose(models.TextChoices):
+        DOWNLOAD = "download", "Programme download"
+        DIARY = "diary", "Session diary"
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="links")
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.DOWNLOAD)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    use_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Link to {self.plan} until {self.expires_at:%Y-%m-%d}"
+
+
+class DiaryEntry(models.Model):
+    """One day of the patient's own record between visits (issue 9): the session, the
+    highest pain during it and the next morning's pain (the 24-hour response, PROTOCOL 0.1)."""
+
+    class Source(models.TextChoices):
+        LINK = "link", "Diary link"
+        ACCOUNT = "account", "Patient account"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="diary")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="diary_entries")
+    day = models.DateField()
+    session_done = models.BooleanField()
+    plyometric_day = models.BooleanField(default=False)
+    exercise_pain = models.PositiveSmallIntegerField(null=True, blank=True)
+    next_morning_pain = models.PositiveSmallIntegerField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    # The usual morning pain the flag rule compared against (from the latest assessment).
+    usual_morning_pain = models.PositiveSmallIntegerField(null=True, blank=True)
+    flagged = models.BooleanField(default=False)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "day"], name="one_diary_entry_per_day"),
+            models.CheckConstraint(
+                condition=Q(exercise_pain__isnull=True) | Q(exercise_pain__lte=10),
+                name="diary_exercise_pain_0_10",
+            ),
+            models.CheckConstraint(
+                condition=Q(next_morning_pain__isnull=True) | Q(next_morning_pain__lte=10),
+                name="diary_morning_pain_0_10",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Diary {self.day:%Y-%m-%d}"

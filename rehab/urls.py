@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import caseload_views, views
 
 app_name = "rehab"
 
@@ -30,6 +30,34 @@ urlpatterns = [
         views.plan_revise,
         name="plan_revise",
     ),
+    path(
+        "patients/<uuid:public_id>/plans/<uuid:plan_id>/programme/",
+        views.programme_request,
+        name="programme_request",
+    ),
+    path(
+        "patients/<uuid:public_id>/plans/<uuid:plan_id>/programme/<uuid:job_id>/status/",
+        views.programme_status,
+        name="programme_status",
+    ),
+    path(
+        "patients/<uuid:public_id>/plans/<uuid:plan_id>/programme/<uuid:job_id>/download/",
+        views.programme_download,
+        name="programme_download",
+    ),
+    path(
+        "patients/<uuid:public_id>/plans/<uuid:plan_id>/links/",
+        views.link_create,
+        name="link_create",
+    ),
+    path(
+        "patients/<uuid:public_id>/plans/<uuid:plan_id>/links/<int:link_id>/revoke/",
+        views.link_revoke,
+        name="link_revoke",
+    ),
+    path("caseload/", caseload_views.caseload_page, name="caseload"),
+    path("caseload/export.csv", caseload_views.caseload_csv, name="caseload_csv"),
+    path("caseload/<uuid:public_id>/reassign/", caseload_views.reassign, name="reassign"),
     path("exercises/", views.exercise_library, name="exercises"),
     path("exercises/new/", views.exercise_create, name="exercise_create"),
     path("exercises/<int:pk>/toggle/", views.exercise_toggle, name="exercise_toggle"),

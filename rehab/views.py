@@ -6,16 +6,19 @@ from uuid import UUID
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts import audit
 from accounts.http import AuthenticatedHttpRequest as Request
 from accounts.models import Clinic
 from patients.access import Need, get_assessment_for_user, get_patient_for_user
 from patients.models import Patient
 
-from . import library_v1, plans, rules, schedule, services
+from . import library_v1, plans, programmes, rules, schedule, services
 from .forms import (
     AddExerciseForm,
     ClinicExerciseForm,
@@ -25,7 +28,7 @@ from .forms import (
     ReduceDoseForm,
     TemplateForm,
 )
-from .models import Exercise, Plan, StageDecision
+from .models import Exercise, Plan, RenderJob, StageDecision
 
 
 def _decision(request: Request, public_id: str, assessment_id: str) -> StageDecision:
@@ -170,9 +173,12 @@ def _plan_context(plan: Plan, formset: Any = None, add_form: Any = None) -> dict
         except (TypeError, ValueError):
             continue
     rows = [{"item": item, "form": forms_by_id.get(item.pk)} for item in items]
+    latest_job = plan.render_jobs.first()
     return {
         "plan": plan,
         "patient": plan.patient,
+        "job": latest_job,
+        "links": list(plan.links.filter(revoked_at__isnull=True)),
         "rows": rows,
         "formset": formset,
         "add_form": add_form or AddExerciseForm(exercises=exercises),
@@ -320,3 +326,99 @@ def exercise_create(request: Request) -> HttpResponse:
         messages.success(request, f"{exercise.name} added to the clinic's library.")
         return redirect("rehab:exercises")
     return render(request, "rehab/exercise_form.html", {"form": form})
+
+
+# -- Printable programmes and patient links (issue 6) ---------------------------------------
+
+
+def _job_for(plan: Plan, job_id: UUID | str) -> RenderJob:
+    try:
+        return plan.render_jobs.get(public_id=job_id)
+    except RenderJob.DoesNotExist:
+        raise Http404("No such programme") from None
+
+
+def _job_status(request: Request, job: RenderJob) -> dict[str, Any]:
+    patient, plan = job.plan.patient, job.plan
+    return {
+        "status": job.status,
+        "label": job.get_status_display(),
+        "error": job.error,
+        "download_url": reverse(
+            "rehab:programme_download", args=[patient.public_id, plan.public_id, job.public_id]
+        )
+        if job.is_ready
+        else "",
+    }
+
+
+@require_POST
+def programme_request(request: Request, public_id: str, plan_id: str) -> HttpResponse:
+    plan = get_plan_for_user(request, public_id, plan_id, "edit_clinical")
+    if plan.is_draft:
+        messages.error(request, "Issue the plan before printing it.")
+        return redirect("rehab:plan", plan.patient.public_id, plan.public_id)
+    job = programmes.request_render(plan, request.user)
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse(_job_status(request, job))
+    return redirect(
+        reverse("rehab:plan", args=[plan.patient.public_id, plan.public_id]) + "#programme"
+    )
+
+
+def programme_status(request: Request, public_id: str, plan_id: str, job_id: str) -> JsonResponse:
+    plan = get_plan_for_user(request, public_id, plan_id)
+    return JsonResponse(_job_status(request, _job_for(plan, job_id)))
+
+
+def _serve(
+    request: Request | HttpRequest, job: RenderJob, patient: Patient, action: str
+) -> FileResponse:
+    path = programmes.ready_file(job)
+    if path is None:
+        raise Http404("The programme is not ready")
+    audit.record(request, action, patient=patient, obj=job)
+    name = f"programme-v{job.plan.version}.pdf"
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"
+    )
+
+
+def programme_download(
+    request: Request, public_id: str, plan_id: str, job_id: str
+) -> HttpResponseBase:
+    plan = get_plan_for_user(request, public_id, plan_id)
+    return _serve(request, _job_for(plan, job_id), plan.patient, "programme_downloaded")
+
+
+@require_POST
+def link_create(request: Request, public_id: str, plan_id: str) -> HttpResponse:
+    """Create a download link for this plan version and return its one-page handover
+    sheet with the QR code: the token exists only in this response."""
+    from . import pdf
+
+    plan = get_plan_for_user(request, public_id, plan_id, "edit_clinical")
+    if plan.status != Plan.Status.ISSUED:
+        messages.error(request, "Links are for the issued (current) programme.")
+        return redirect("rehab:plan", plan.patient.public_id, plan.public_id)
+    link, token = programmes.create_link(plan, request.user)
+    url = request.build_absolute_uri(reverse("public:programme", args=[token]))
+    sheet = pdf.render_handover_sheet(
+        patient=plan.patient,
+        clinic=plan.patient.clinic,
+        plan=plan,
+        url=url,
+        expires_at=link.expires_at,
+    )
+    response = HttpResponse(sheet.content, content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="handover-sheet.pdf"'
+    return response
+
+
+@require_POST
+def link_revoke(request: Request, public_id: str, plan_id: str, link_id: int) -> HttpResponse:
+    plan = get_plan_for_user(request, public_id, plan_id, "edit_clinical")
+    link = get_object_or_404(plan.links, pk=link_id, revoked_at__isnull=True)
+    programmes.revoke_link(link, request.user)
+    messages.success(request, "The link has been revoked: it no longer opens the programme.")
+    return redirect(reverse("rehab:plan", args=[plan.patient.public_id, plan.public_id]) + "#links")

@@ -8,7 +8,7 @@ packages=(
   python3-venv
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0  # WeasyPrint (STACK-NOTES "Installing")
   fonts-dejavu-core fonts-dejavu-extra                  # Latin, Greek, Cyrillic with real italics
-  fonts-noto-core fonts-noto-cjk                        # Arabic, Hebrew, Indic, CJK and more
+  fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji # Arabic, CJK, emoji and more
 )
 if [[ "${1:-run}" == "test" ]]; then
   packages+=(chromium postgresql-client)

@@ -16,6 +16,7 @@ PUBLIC_ROUTES = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    "invitation_accept",
 }
 
 

@@ -1,0 +1,214 @@
+"""Caseload review (issue 7): who is in which stage and who needs attention today.
+
+Every list here is one query whatever the number of patients: the latest decision, the
+last visit and the issued programme are subqueries of the patient query."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+
+from accounts.models import Clinic, User
+from patients.models import Assessment, Patient
+
+from .models import DiaryEntry, Plan, StageDecision
+
+FLARE_WINDOW_DAYS = 14  # issue 7: REGRESS or AMBER in the last 14 days
+
+
+# Annotated patient querysets are typed Any: the annotations are invisible to the type checker.
+Annotated = QuerySet[Any]
+
+
+def caseload(user: User) -> Annotated:
+    """Current patients of the clinic (admins) or of the physiotherapist, annotated."""
+    patients = Patient.objects.visible_to(user).active().select_related("physio")
+    if user.is_physio:
+        patients = patients.filter(physio=user)
+    latest = StageDecision.objects.filter(patient=OuterRef("pk")).order_by("-visit_date", "-id")
+    return patients.annotate(
+        last_visit=Subquery(
+            Assessment.objects.filter(patient=OuterRef("pk"), signed_at__isnull=False)
+            .order_by("-visit_date")
+            .values("visit_date")[:1]
+        ),
+        decision_date=Subquery(latest.values("visit_date")[:1]),
+        decision_action=Subquery(latest.values("engine_action")[:1]),
+        decision_flags=Subquery(latest.values("engine_flags")[:1]),
+        decision_status=Subquery(latest.values("status")[:1]),
+        decision_urgency=Subquery(latest.values("engine_urgency")[:1]),
+        decision_assessment=Subquery(latest.values("assessment__public_id")[:1]),
+        has_programme=Exists(
+            Plan.objects.filter(patient=OuterRef("pk"), status=Plan.Status.ISSUED)
+        ),
+        urgency_rank=Case(
+            When(decision_urgency="EMERGENCY", then=Value(0)),
+            When(decision_urgency="URGENT", then=Value(1)),
+            When(decision_urgency="ROUTINE", then=Value(2)),
+            default=Value(3),
+            output_field=IntegerField(),
+        ),
+    )
+
+
+@dataclass
+class Queue:
+    key: str
+    title: str
+    help: str
+    patients: Annotated
+
+    @property
+    def count(self) -> int:
+        return self.patients.count()
+
+
+def queues(base: Annotated, clinic: Clinic, today: date) -> list[Queue]:
+    """The queues at the top of the caseload, most urgent first (issue 7, item 2)."""
+    flare_since = today - timedelta(days=FLARE_WINDOW_DAYS)
+    recent_flare = StageDecision.objects.filter(
+        patient=OuterRef("pk"), visit_date__gte=flare_since
+    ).filter(Q(engine_action="REGRESS") | Q(engine_flags__icontains="AMBER"))
+    # A flagged diary entry raises the flag at once, between visits (issue 9).
+    diary_flare = DiaryEntry.objects.filter(
+        patient=OuterRef("pk"), flagged=True, day__gte=flare_since
+    )
+    overdue_before = today - timedelta(days=clinic.overdue_days)
+    in_programme = base.exclude(status=Patient.Status.COMPLETED)
+    return [
+        Queue(
+            "referral",
+            "Red flags and referrals",
+            "The latest recommendation is a referral; see the assessment now.",
+            base.filter(decision_action="REFER")
+            .exclude(decision_status="overridden")
+            .order_by("urgency_rank", "decision_date"),
+        ),
+        Queue(
+            "flare",
+            "Flares in the last 14 days",
+            "A regression, an amber response or a diary flag since "
+            + flare_since.strftime("%d %b")
+            + ".",
+            base.filter(Exists(recent_flare) | Exists(diary_flare)).order_by("-decision_date"),
+        ),
+        Queue(
+            "ready",
+            "Ready to progress, not yet confirmed",
+            "The rules recommend progressing or completing; confirm or override.",
+            base.filter(
+                decision_status="pending", decision_action__in=["PROGRESS", "COMPLETE"]
+            ).order_by("decision_date"),
+        ),
+        Queue(
+            "overdue",
+            f"Overdue: no assessment for {clinic.overdue_days} days",
+            "Book or record a review.",
+            in_programme.filter(
+                Q(last_visit__lt=overdue_before) | Q(last_visit__isnull=True)
+            ).order_by(F("last_visit").asc(nulls_first=True)),
+        ),
+        Queue(
+            "plateau",
+            "Plateau",
+            "More than 56 days in the same stage (PROTOCOL 3.3 PLATEAU flag).",
+            base.filter(decision_flags__icontains="PLATEAU").order_by("stage_entered_on"),
+        ),
+        Queue(
+            "no_programme",
+            "No programme issued",
+            "A stage is set but no plan has been issued.",
+            in_programme.filter(stage__isnull=False, has_programme=False).order_by(
+                "stage_entered_on"
+            ),
+        ),
+    ]
+
+
+SORTS = {
+    "name": ("last_name", "first_name"),
+    "stage": ("stage", "last_name"),
+    "days": ("stage_entered_on", "last_name"),
+    "last_visit": (F("last_visit").asc(nulls_first=True), "last_name"),
+    "physio": ("physio__last_name", "last_name"),
+}
+
+
+def workload(base: Annotated) -> dict[str, Any]:
+    per_stage = {row["stage"]: row["n"] for row in base.values("stage").annotate(n=Count("id"))}
+    per_physio = list(
+        base.values("physio__first_name", "physio__last_name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "physio__last_name")
+    )
+    return {"per_stage": per_stage, "per_physio": per_physio}
+
+
+def visah_change_by_week(base: Annotated) -> list[tuple[int, float, int]]:
+    """Mean VISA-H change from each patient's first total, by weeks in the programme:
+    (week, mean change, number of assessments). One query."""
+    rows = (
+        Assessment.objects.filter(
+            patient__in=base, visah_total__isnull=False, signed_at__isnull=False
+        )
+        .order_by("patient_id", "visit_date")
+        .values_list("patient_id", "visit_date", "visah_total")
+    )
+    first: dict[int, tuple[date, int]] = {}
+    buckets: dict[int, list[int]] = {}
+    for patient_id, day, total in rows:
+        assert total is not None  # noqa: S101 - filtered above
+        start = first.setdefault(patient_id, (day, total))
+        week = (day - start[0]).days // 7
+        buckets.setdefault(week, []).append(total - start[1])
+    return [(w, round(sum(v) / len(v), 1), len(v)) for w, v in sorted(buckets.items())]
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (SECURITY.md "output")."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def write_csv(rows: Iterable[Any], out: Any, today: date) -> None:
+    """The caseload as CSV; ``rows`` are patients annotated by :func:`caseload`."""
+    writer = csv.writer(out)
+    writer.writerow(
+        ["Patient", "Stage", "Status", "Physiotherapist", "Days in stage", "Last assessment",
+         "Latest decision", "Flags", "Programme issued"]
+    )  # fmt: skip
+    for p in rows:
+        days = (today - p.stage_entered_on).days if p.stage_entered_on else ""
+        writer.writerow(
+            [
+                neutralise(p.full_name),
+                neutralise(p.stage or ""),
+                neutralise(p.get_status_display()),
+                neutralise(p.physio.display_name),
+                neutralise(days),
+                neutralise(p.last_visit or ""),
+                neutralise(p.decision_action or ""),
+                neutralise(" ".join(p.decision_flags or [])),
+                "yes" if p.has_programme else "no",
+            ]
+        )

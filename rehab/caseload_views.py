@@ -1,0 +1,193 @@
+"""The caseload page, its CSV export and reassignment (issue 7)."""
+
+from __future__ import annotations
+
+import io
+from typing import cast
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST
+
+from accounts import audit
+from accounts.http import AuthenticatedHttpRequest as Request
+from accounts.models import User
+from patients.access import get_patient_for_user
+from patients.charts import Chart, Series
+from patients.forms import PhysioChoiceField, clinic_today
+
+from . import caseload
+
+PAGE_SIZE = 50
+
+
+class CaseloadFilterForm(forms.Form):
+    q = forms.CharField(label="Name", required=False, max_length=100)
+    stage = forms.TypedChoiceField(
+        choices=[
+            ("", "Any stage"),
+            ("1", "Stage 1"),
+            ("2", "Stage 2"),
+            ("3", "Stage 3"),
+            ("4", "Stage 4"),
+        ],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    physio = PhysioChoiceField(
+        queryset=User.objects.none(), required=False, label="Physiotherapist", empty_label="Anyone"
+    )
+    queue = forms.ChoiceField(required=False, label="Queue")
+    sort = forms.ChoiceField(
+        choices=[
+            ("name", "Name"),
+            ("stage", "Stage"),
+            ("days", "Days in stage"),
+            ("last_visit", "Last assessment"),
+            ("physio", "Physiotherapist"),
+        ],
+        required=False,
+    )
+
+    def __init__(
+        self, *args: object, user: User, queue_choices: list[tuple[str, str]], **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        cast(PhysioChoiceField, self.fields["physio"]).queryset = User.objects.filter(
+            clinic=user.clinic, role=User.Role.PHYSIO
+        ).order_by("last_name")
+        cast(forms.ChoiceField, self.fields["queue"]).choices = [
+            ("", "All patients"),
+            *queue_choices,
+        ]
+
+
+def _require_staff(request: Request) -> None:
+    if not request.user.is_clinic_staff or request.user.clinic is None:
+        raise PermissionDenied  # recorded by the 403 handler
+
+
+def _filtered(
+    request: Request,
+) -> tuple[caseload.Annotated, list[caseload.Queue], CaseloadFilterForm]:
+    user = request.user
+    today = clinic_today(user.clinic)
+    base = caseload.caseload(user)
+    queues = caseload.queues(base, user.clinic, today)  # type: ignore[arg-type]
+    form = CaseloadFilterForm(
+        request.GET or None, user=user, queue_choices=[(q.key, q.title) for q in queues]
+    )
+    rows = base
+    sort = "name"
+    if form.is_valid():
+        data = form.cleaned_data
+        for word in (data.get("q") or "").split():
+            rows = rows.filter(first_name__icontains=word) | rows.filter(last_name__icontains=word)
+        if data.get("stage"):
+            rows = rows.filter(stage=data["stage"])
+        if data.get("physio"):
+            rows = rows.filter(physio=data["physio"])
+        if data.get("queue"):
+            chosen = next(q for q in queues if q.key == data["queue"])
+            rows = chosen.patients
+        sort = data.get("sort") or "name"
+    return rows.order_by(*caseload.SORTS[sort]), queues, form  # type: ignore[arg-type]
+
+
+def caseload_page(request: Request) -> HttpResponse:
+    _require_staff(request)
+    rows, queues, form = _filtered(request)
+    today = clinic_today(request.user.clinic)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    base = caseload.caseload(request.user)
+    load = caseload.workload(base)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "today": today,
+        "queues": [{"queue": q, "count": q.count, "top": list(q.patients[:5])} for q in queues],
+        "workload": load,
+        "stage_chart": _stage_chart(load["per_stage"]),
+        "visah_chart": _visah_chart(caseload.visah_change_by_week(base)),
+        "physios": User.objects.filter(
+            clinic=request.user.clinic, role=User.Role.PHYSIO, is_active=True
+        )
+        if request.user.is_clinic_admin
+        else [],
+    }
+    return render(request, "rehab/caseload.html", context)
+
+
+def _stage_chart(per_stage: dict[int | None, int]) -> str:
+    bars = []
+    top = max([1, *per_stage.values()])
+    for index, stage in enumerate((None, 1, 2, 3, 4)):
+        n = per_stage.get(stage, 0)
+        height = round(120 * n / top)
+        bars.append(
+            {
+                "label": "Not started" if stage is None else f"Stage {stage}",
+                "n": n,
+                "x": 40 + index * 110,
+                "y": 150 - height,
+                "height": height,
+            }
+        )
+    return render_to_string("charts/bars.svg", {"bars": bars, "title": "Patients per stage"})
+
+
+def _visah_chart(points: list[tuple[int, float, int]]) -> str:
+    chart = Chart(
+        title="VISA-H change from the first score, by weeks in the programme",
+        description="Mean change in VISA-H points across the clinic's current patients, "
+        "by weeks since each patient's first VISA-H.",
+        y_max=max([20.0, *[v for _, v, _ in points]]),
+        y_min=min([0.0, *[v for _, v, _ in points]]),
+        y_label=" points",
+        x_unit="week",
+        series=[Series("Mean change", [(week, value) for week, value, _ in points])],
+    )
+    return render_to_string("charts/line.svg", {**chart.svg_context(), "chart_id": "visah-weeks"})
+
+
+def caseload_csv(request: Request) -> HttpResponse:
+    _require_staff(request)
+    rows, _, _ = _filtered(request)
+    out = io.StringIO()
+    caseload.write_csv(rows, out, clinic_today(request.user.clinic))
+    audit.record(request, "caseload_exported")
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="caseload.csv"'
+    return response
+
+
+@require_POST
+def reassign(request: Request, public_id: str) -> HttpResponse:
+    if not request.user.is_clinic_admin:
+        raise PermissionDenied
+    patient = get_patient_for_user(request, public_id, "edit_record")
+    try:
+        physio = User.objects.get(
+            public_id=request.POST.get("physio", ""),
+            clinic=request.user.clinic,
+            role=User.Role.PHYSIO,
+            is_active=True,
+        )
+    except (User.DoesNotExist, ValueError, ValidationError):
+        messages.error(request, "Choose a physiotherapist of your clinic.")
+        return redirect("rehab:caseload")
+    patient.physio = physio
+    patient._change_reason = "Reassigned by the clinic admin"  # type: ignore[attr-defined]
+    patient.save(update_fields=["physio", "updated_at"])
+    audit.record(request, "patient_reassigned", patient=patient)
+    messages.success(request, f"{patient.full_name} is now with {physio.display_name}.")
+    return redirect("rehab:caseload")

@@ -1,0 +1,121 @@
+"""The patient's diary between visits (issue 9): flags at once, and the next assessment
+starts from it.
+
+The flag rule follows the clinic's stage-rule parameters: a next-morning pain at least
+DELTA24_REGRESS (2) above the usual morning pain, or exercise pain reaching EX_PAIN_REGRESS
+(6), the same thresholds as R3b and R3a (PROTOCOL 3.2)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+
+from accounts import audit
+from patients.models import Patient
+
+from .models import DiaryEntry, Plan, parameters_for
+
+
+def usual_morning_pain(patient: Patient) -> int | None:
+    latest = patient.assessments.signed().order_by("-visit_date").first()
+    return latest.nprs_morning_baseline if latest else None
+
+
+def is_flare(
+    exercise_pain: int | None, next_morning: int | None, usual: int | None, patient: Patient
+) -> bool:
+    params = parameters_for(patient.clinic)
+    if exercise_pain is not None and exercise_pain >= params.EX_PAIN_REGRESS:
+        return True
+    return (
+        next_morning is not None
+        and usual is not None
+        and next_morning - usual >= params.DELTA24_REGRESS
+    )
+
+
+@transaction.atomic
+def record(
+    patient: Patient, plan: Plan, day: date, values: dict[str, Any], source: str
+) -> DiaryEntry:
+    """Save the day's entry (a second entry for the same day corrects the first)."""
+    usual = usual_morning_pain(patient)
+    flagged = is_flare(values.get("exercise_pain"), values.get("next_morning_pain"), usual, patient)
+    entry, created = DiaryEntry.objects.update_or_create(
+        patient=patient,
+        day=day,
+        defaults={
+            **values,
+            "plan": plan,
+            "usual_morning_pain": usual,
+            "flagged": flagged,
+            "source": source,
+        },
+    )
+    audit.record(
+        None,
+        "diary_flagged" if flagged else ("diary_created" if created else "diary_updated"),
+        patient=patient,
+        obj=entry,
+        clinic=patient.clinic,
+        label="patient" if source == DiaryEntry.Source.LINK else "",
+        actor=patient.user if source == DiaryEntry.Source.ACCOUNT else None,
+    )
+    return entry
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """Assessment values taken from the diary since the last visit, with their origin."""
+
+    values: dict[str, Any]
+    origin: str
+    entries: int
+
+
+def since_last_visit(patient: Patient, before: date) -> list[DiaryEntry]:
+    last = (
+        patient.assessments.signed().filter(visit_date__lt=before).order_by("-visit_date").first()
+    )
+    entries = patient.diary.filter(day__lt=before)
+    if last is not None:
+        entries = entries.filter(day__gte=last.visit_date)
+    return list(entries.order_by("day"))
+
+
+def prefill(patient: Patient, visit_date: date) -> Prefill | None:
+    """Sessions done, plyometric sessions and their shortest gap, the highest exercise pain
+    and the next-morning pain after the hardest session (PROTOCOL 3.1) from the diary."""
+    entries = since_last_visit(patient, visit_date)
+    if not entries:
+        return None
+    done = [e for e in entries if e.session_done]
+    plyo_days = [e.day for e in done if e.plyometric_day]
+    values: dict[str, Any] = {"sessions_done_since_last": len(done)}
+    if plyo_days:
+        values["plyo_sessions_since_last"] = len(plyo_days)
+        if len(plyo_days) >= 2:
+            gaps = [(b - a).days * 24 for a, b in itertools.pairwise(plyo_days)]
+            values["min_plyo_interval_h"] = min(gaps)
+    with_pain = [e for e in done if e.exercise_pain is not None]
+    if with_pain:
+        hardest = max(with_pain, key=lambda e: (e.exercise_pain, e.day))
+        values["nprs_exercise_max"] = hardest.exercise_pain
+        if patient.stage == 4 and plyo_days:
+            # PROTOCOL 3.1: in stage 4, the morning after the last plyometric session.
+            hardest = next(e for e in reversed(done) if e.plyometric_day)
+        if hardest.next_morning_pain is not None:
+            values["nprs_24h_after_hardest"] = hardest.next_morning_pain
+    origin = (
+        f"From the patient's diary: {len(entries)} entr{'y' if len(entries) == 1 else 'ies'} "
+        f"from {entries[0].day:%d %b} to {entries[-1].day:%d %b}"
+    )
+    return Prefill(values=values, origin=origin, entries=len(entries))
+
+
+def recent_flags(patient: Patient, since: date) -> list[DiaryEntry]:
+    return list(patient.diary.filter(flagged=True, day__gte=since).order_by("-day"))

@@ -1,0 +1,202 @@
+"""Printable programmes: render jobs owned by the database, and patients' download links.
+
+A request creates (or reuses) a job row and enqueues its id after the transaction commits;
+a worker renders it (``rehab.tasks``). A broker that is down only delays the job: the
+sweeper re-queues jobs whose message was lost or whose worker died (STACK-NOTES "Celery").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import secrets
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import audit
+from accounts.models import User
+from patients.models import Patient
+
+from .models import PatientLink, Plan, RenderJob
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3  # SECURITY.md "jobs": a job that keeps failing stops after 3 attempts
+
+
+def content_hash(plan: Plan, paused: bool) -> str:
+    from . import pdf  # WeasyPrint is imported by the worker, not by every web request
+
+    return pdf.programme_content_hash(plan, paused=paused)
+
+
+def current_plan(patient: Patient) -> Plan | None:
+    return patient.plans.filter(status=Plan.Status.ISSUED).first()
+
+
+def request_render(plan: Plan, user: User | None) -> RenderJob:
+    """The job for this plan's current content: an existing live one, or a new queued one."""
+    paused = plan.patient.status == Patient.Status.PAUSED
+    digest = content_hash(plan, paused)
+    with transaction.atomic():
+        existing = (
+            RenderJob.objects.filter(plan=plan, content_hash=digest)
+            .exclude(status=RenderJob.Status.FAILED)
+            .first()
+        )
+        if existing is not None:
+            return existing
+        try:
+            with transaction.atomic():
+                job = RenderJob.objects.create(
+                    plan=plan, paused=paused, content_hash=digest, requested_by=user
+                )
+        except IntegrityError:  # a concurrent request created it first
+            return RenderJob.objects.exclude(status=RenderJob.Status.FAILED).get(
+                plan=plan, content_hash=digest
+            )
+        audit.record(None, "programme_requested", actor=user, patient=plan.patient, obj=job)
+        transaction.on_commit(lambda: enqueue(job.pk))
+    return job
+
+
+def enqueue(job_id: int) -> bool:
+    """Send the job id to the broker. Never raises: if the broker is down the job stays
+    queued in the database and the sweeper sends it later."""
+    from pht_clinic.celery import app
+
+    from .tasks import render_programme
+
+    try:
+        with app.connection_for_write() as connection:
+            # Fail fast when the broker is down: the request must answer within 2 s.
+            connection.ensure_connection(max_retries=1, interval_start=0, timeout=1)
+            render_programme.apply_async(args=[job_id], retry=False, connection=connection)
+    except Exception:  # any broker failure leaves the job for the sweeper
+        log.warning("render job %s could not be enqueued; the sweeper will retry", job_id)
+        return False
+    RenderJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
+    return True
+
+
+def stuck_after() -> timedelta:
+    return timedelta(seconds=settings.RENDER_STUCK_SECONDS)
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Re-queue jobs that are stuck: never sent, message lost, or worker killed mid-render.
+    Jobs that used all their attempts end as failed. Returns how many were re-sent."""
+    now = now or timezone.now()
+    cutoff = now - stuck_after()
+    resend: list[int] = []
+    with transaction.atomic():
+        stale = RenderJob.objects.select_for_update(skip_locked=True).filter(
+            status__in=[RenderJob.Status.QUEUED, RenderJob.Status.RENDERING]
+        )
+        for job in stale:
+            last_touch = job.started_at if job.status == RenderJob.Status.RENDERING else None
+            last_touch = last_touch or job.enqueued_at
+            if last_touch is not None and last_touch > cutoff:
+                continue
+            if job.attempts >= MAX_ATTEMPTS:
+                job.status, job.finished_at = RenderJob.Status.FAILED, now
+                job.error = job.error or "The render did not finish after 3 attempts."
+                job.save(update_fields=["status", "finished_at", "error"])
+                continue
+            job.status, job.enqueued_at = RenderJob.Status.QUEUED, None
+            job.save(update_fields=["status", "enqueued_at"])
+            resend.append(job.pk)
+    return sum(enqueue(job_id) for job_id in resend)
+
+
+def programme_path(job: RenderJob) -> Path:
+    # Content-addressed: a job rendered twice overwrites the same file, never a second one.
+    return Path(settings.PROGRAMME_DIR) / f"{job.plan.public_id}-{job.content_hash[:32]}.pdf"
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    """Write to a temporary file beside ``path``, flush it to disk, then rename: a reader
+    sees the old file or the whole new one, never a partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pdf")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def ready_file(job: RenderJob) -> Path | None:
+    """The stored file of a ready job, if it is intact (SHA-256 checked)."""
+    if not job.is_ready:
+        return None
+    path = Path(settings.PROGRAMME_DIR) / job.file_name
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return path if hashlib.sha256(data).hexdigest() == job.sha256 else None
+
+
+# -- Links for patients without an account ------------------------------------------------
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_link(
+    plan: Plan, user: User | None, purpose: str = PatientLink.Purpose.DOWNLOAD
+) -> tuple[PatientLink, str]:
+    """A new link bound to this plan version; the token (256 bits) is returned once and
+    only its hash is stored (SECURITY.md "patient links")."""
+    token = secrets.token_urlsafe(32)
+    days = plan.patient.clinic.patient_link_days
+    link = PatientLink.objects.create(
+        plan=plan,
+        purpose=purpose,
+        token_hash=hash_token(token),
+        created_by=user,
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    audit.record(None, "patient_link_created", actor=user, patient=plan.patient, obj=link)
+    return link, token
+
+
+def find_link(token: str, purpose: str = PatientLink.Purpose.DOWNLOAD) -> PatientLink | None:
+    """The link for a token if it is valid: known, for this purpose, not expired, not
+    revoked."""
+    if not token or len(token) > 100:
+        return None
+    link = (
+        PatientLink.objects.select_related("plan__patient__clinic")
+        .filter(token_hash=hash_token(token), purpose=purpose)
+        .first()
+    )
+    if link is None or link.revoked_at is not None or link.expires_at <= timezone.now():
+        return None
+    return link
+
+
+def diary_url(plan: Plan) -> str:
+    """A new diary link for the printed programme (the token lives only in the PDF)."""
+    from django.urls import reverse
+
+    _, token = create_link(plan, None, PatientLink.Purpose.DIARY)
+    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("public:diary", args=[token])
+
+
+def revoke_link(link: PatientLink, user: User) -> None:
+    link.revoked_at, link.revoked_by = timezone.now(), user
+    link.save(update_fields=["revoked_at", "revoked_by"])
+    audit.record(None, "patient_link_revoked", actor=user, patient=link.plan.patient, obj=link)

@@ -1,0 +1,230 @@
+"""Pages for patients: the download link (no account) and their own programmes (account).
+
+A link answers 404 with no patient data when it is unknown, expired or revoked, and is
+rate-limited per address and per link (SECURITY.md "patient links")."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts import audit
+from accounts.http import AuthenticatedHttpRequest as Request
+from accounts.models import AuditEvent
+from patients.forms import clinic_today
+from patients.models import Patient
+
+from . import diary, library_v1, programmes
+from .forms import DiaryForm
+from .models import DiaryEntry, PatientLink, Plan, RenderJob
+from .views import _serve
+
+#: Wrong tokens allowed per address per hour, and downloads per link per hour.
+INVALID_PER_HOUR = 30
+USES_PER_HOUR = 30
+
+
+class TooManyRequests(Exception):
+    pass
+
+
+def _rate_limited(request: HttpRequest, link: PatientLink | None) -> bool:
+    since = timezone.now() - timedelta(hours=1)
+    events = AuditEvent.objects.filter(at__gte=since)
+    if link is None:
+        ip = request.META.get("REMOTE_ADDR")
+        return (
+            events.filter(action="patient_link_invalid", ip_address=ip).count() >= INVALID_PER_HOUR
+        )
+    return (
+        events.filter(action="patient_link_used", object_ref=f"rehab.patientlink:{link.pk}").count()
+        >= USES_PER_HOUR
+    )
+
+
+def _link_or_404(
+    request: HttpRequest, token: str, purpose: str = PatientLink.Purpose.DOWNLOAD
+) -> PatientLink:
+    link = programmes.find_link(token, purpose)
+    if _rate_limited(request, link):
+        raise TooManyRequests
+    if link is None:
+        audit.record(request, "patient_link_invalid", outcome="denied")
+        raise Http404("No such link")
+    audit.record(
+        request,
+        "patient_link_used",
+        patient=link.plan.patient,
+        obj=link,
+        clinic=link.plan.patient.clinic,
+    )
+    PatientLink.objects.filter(pk=link.pk).update(
+        last_used_at=timezone.now(), use_count=link.use_count + 1
+    )
+    return link
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    return render(request, "public/too_many.html", status=429)
+
+
+def _ready_job(plan: Plan) -> RenderJob:
+    return programmes.request_render(plan, None)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def programme_page(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        link = _link_or_404(request, token)
+    except TooManyRequests:
+        return _too_many(request)
+    plan = link.plan
+    job = _ready_job(plan)
+    return render(
+        request,
+        "public/programme.html",
+        {
+            "plan": plan,
+            "patient": plan.patient,
+            "clinic": plan.patient.clinic,
+            "job": job,
+            "token": token,
+            "link": link,
+        },
+    )
+
+
+@login_not_required
+@never_cache
+@require_GET
+def programme_file(request: HttpRequest, token: str) -> HttpResponseBase:
+    try:
+        link = _link_or_404(request, token)
+    except TooManyRequests:
+        return _too_many(request)
+    job = _ready_job(link.plan)
+    if not job.is_ready:
+        return render(
+            request,
+            "public/programme.html",
+            {
+                "plan": link.plan,
+                "patient": link.plan.patient,
+                "clinic": link.plan.patient.clinic,
+                "job": job,
+                "token": token,
+                "link": link,
+            },
+            status=202,
+        )
+    return _serve(request, job, link.plan.patient, "programme_downloaded_by_link")
+
+
+def _own_record(request: Request) -> Patient:
+    patient = getattr(request.user, "patient_record", None)
+    if not request.user.is_patient or patient is None:
+        raise PermissionDenied
+    return patient
+
+
+def my_programmes(request: Request) -> HttpResponse:
+    patient = _own_record(request)
+    plans = list(patient.plans.exclude(status=Plan.Status.DRAFT).order_by("-version"))
+    jobs = {plan.pk: programmes.request_render(plan, request.user) for plan in plans[:1]}
+    return render(
+        request,
+        "public/my_programmes.html",
+        {
+            "patient": patient,
+            "plans": plans,
+            "current_job": jobs.get(plans[0].pk) if plans else None,
+        },
+    )
+
+
+def my_programme_download(request: Request, plan_id: str) -> HttpResponseBase:
+    patient = _own_record(request)
+    try:
+        plan = patient.plans.exclude(status=Plan.Status.DRAFT).get(public_id=plan_id)
+    except Plan.DoesNotExist:
+        raise Http404("No such programme") from None
+    job = programmes.request_render(plan, request.user)
+    if not job.is_ready:
+        return render(request, "public/preparing.html", {"job": job, "plan": plan}, status=202)
+    return _serve(request, job, patient, "programme_downloaded")
+
+
+# -- The diary (issue 9) ---------------------------------------------------------------------
+
+
+def _diary(
+    request: HttpRequest, patient: Patient, plan: Plan, source: str, template_context: dict
+) -> HttpResponse:
+    today = clinic_today(patient.clinic)
+    form = DiaryForm(
+        request.POST or None,
+        stage=plan.stage,
+        first_day=plan.issued_at.astimezone(patient.clinic.tzinfo).date()
+        if plan.issued_at
+        else None,
+        today=today,
+    )
+    saved = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        values = {
+            "session_done": data["session_done"],
+            "plyometric_day": bool(data.get("plyometric_day")),
+            "exercise_pain": data.get("exercise_pain"),
+            "next_morning_pain": data.get("next_morning_pain"),
+            "note": data.get("note", ""),
+        }
+        saved = diary.record(patient, plan, data["day"], values, source)
+        form = DiaryForm(stage=plan.stage, first_day=form.first_day, today=today)
+    entries = list(patient.diary.order_by("-day")[:14])
+    return render(
+        request,
+        "public/diary.html",
+        {
+            **template_context,
+            "form": form,
+            "saved": saved,
+            "entries": entries,
+            "patient": patient,
+            "clinic": patient.clinic,
+            "plan": plan,
+            "pain_rule": library_v1.PAIN_TRAFFIC_LIGHT,
+            "flare": saved is not None and saved.flagged,
+        },
+        status=200,
+    )
+
+
+@login_not_required
+@never_cache
+def diary_by_link(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method not in ("GET", "POST"):
+        return HttpResponse(status=405)
+    try:
+        link = _link_or_404(request, token, PatientLink.Purpose.DIARY)
+    except TooManyRequests:
+        return _too_many(request)
+    return _diary(request, link.plan.patient, link.plan, DiaryEntry.Source.LINK, {"token": token})
+
+
+def my_diary(request: Request) -> HttpResponse:
+    patient = _own_record(request)
+    plan = programmes.current_plan(patient)
+    if plan is None:
+        return render(request, "public/no_programme.html", {"patient": patient})
+    return _diary(request, patient, plan, DiaryEntry.Source.ACCOUNT, {})

@@ -1,0 +1,170 @@
+"""The audit trail page, and the audit table's append-only guarantee."""
+
+import datetime as dt
+import uuid
+from unittest import mock
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts import audit
+from accounts.models import AuditEvent
+
+from ..conftest import client_for
+
+
+def event_at(when, actor, action="patient_viewed", **kwargs):
+    """An audit row written at ``when`` (the column is filled by the clock on insert)."""
+    with mock.patch("django.utils.timezone.now", return_value=when):
+        return audit.record(None, action, actor=actor, **kwargs)
+
+
+class Ref:
+    """Something with a public id and a clinic, as audit.record expects of a patient."""
+
+    def __init__(self, clinic):
+        self.public_id = uuid.uuid4()
+        self.clinic = clinic
+
+
+def utc(*args):
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+def listed(response):
+    return [(e.actor_label, e.action) for e in response.context["page"]]
+
+
+def test_admin_sees_the_clinics_events_newest_first(world):
+    event_at(utc(2026, 1, 1, 9), world.physio, "patient_viewed")
+    event_at(utc(2026, 1, 2, 9), world.colleague, "assessment_created")
+    event_at(utc(2026, 1, 3, 9), world.other_physio, "patient_viewed")
+    response = client_for(world.admin).get(reverse("audit_log"))
+    assert listed(response) == [
+        ("colleague", "assessment_created"),
+        ("treating", "patient_viewed"),
+    ]
+    assert "outsider" not in response.content.decode()
+
+
+def test_a_physiotherapist_sees_only_their_own_actions(world):
+    event_at(utc(2026, 1, 1, 9), world.physio, "patient_viewed")
+    event_at(utc(2026, 1, 2, 9), world.colleague, "assessment_created")
+    response = client_for(world.physio).get(reverse("audit_log"))
+    assert listed(response) == [("treating", "patient_viewed")]
+    assert "colleague" not in response.content.decode()
+    # Asking for someone else's actions does not widen the view.
+    url = reverse("audit_log") + f"?user={world.colleague.public_id}"
+    assert listed(client_for(world.physio).get(url)) == [("treating", "patient_viewed")]
+
+
+def test_rows_show_who_role_action_patient_outcome_and_both_times(world):
+    world.clinic.time_zone = "Pacific/Auckland"
+    world.clinic.save()
+    patient = Ref(world.clinic)
+    event_at(utc(2026, 1, 10, 12), world.physio, "pdf_downloaded", patient=patient)
+    body = client_for(world.admin).get(reverse("audit_log")).content.decode()
+    assert "2026-01-10 12:00:00" in body  # UTC
+    assert "2026-01-11 01:00:00" in body  # Auckland, UTC+13 in January
+    for text in ("treating", "physio", "pdf_downloaded", str(patient.public_id), "Success"):
+        assert text in body
+
+
+def test_filters_by_patient_user_and_dates_in_the_clinic_time_zone(world):
+    world.clinic.time_zone = "Pacific/Auckland"
+    world.clinic.save()
+    patient = Ref(world.clinic)
+    event_at(utc(2026, 1, 10, 12), world.physio, "a", patient=patient)  # 11 Jan in Auckland
+    event_at(utc(2026, 1, 9, 12), world.physio, "b")  # 10 Jan in Auckland
+    event_at(utc(2026, 1, 10, 13), world.colleague, "c", patient=patient)  # 11 Jan
+    client = client_for(world.admin)
+
+    def actions(query):
+        return [e.action for e in client.get(reverse("audit_log"), query).context["page"]]
+
+    assert actions({"patient": str(patient.public_id)}) == ["c", "a"]
+    assert actions({"user": str(world.physio.public_id)}) == ["a", "b"]
+    assert actions({"date_from": "2026-01-11", "date_to": "2026-01-11"}) == ["c", "a"]
+    assert actions({"date_to": "2026-01-10"}) == ["b"]
+    assert actions({"user": str(world.physio.public_id), "date_from": "2026-01-11"}) == ["a"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"date_from": "2026-01-12", "date_to": "2026-01-11"},
+        {"patient": "not-a-uuid"},
+        {"user": "00000000-0000-0000-0000-000000000001"},
+        {"date_from": "2026-02-30"},
+    ],
+)
+def test_bad_filters_show_a_message_and_no_rows(world, query):
+    event_at(utc(2026, 1, 10, 12), world.physio)
+    response = client_for(world.admin).get(reverse("audit_log"), query)
+    assert response.status_code == 200
+    assert 'id="error-summary"' in response.content.decode()
+    assert listed(response) == []
+
+
+def test_another_clinics_person_is_not_a_filter_choice(world):
+    event_at(utc(2026, 1, 10, 12), world.other_physio)
+    url = reverse("audit_log") + f"?user={world.other_physio.public_id}"
+    response = client_for(world.admin).get(url)
+    assert listed(response) == []
+    assert "outsider" not in response.content.decode()
+
+
+def test_the_page_is_paginated_and_its_query_count_does_not_grow(world):
+    def queries_for_page(page):
+        client = client_for(world.admin)
+        client.get(reverse("audit_log"))  # warm up the session
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("audit_log"), {"page": page})
+        assert response.status_code == 200
+        return len(ctx), response
+
+    event_at(utc(2026, 1, 1), world.physio)
+    few, _ = queries_for_page(1)
+    for minute in range(59):
+        event_at(utc(2026, 1, 2, 0, minute), world.colleague)
+    many, response = queries_for_page(1)
+    assert few == many <= 8
+    assert len(response.context["page"]) == 50
+    _, last = queries_for_page(2)
+    assert len(last.context["page"]) == 10
+    assert "Page 2 of 2" in last.content.decode()
+
+
+# Append-only ------------------------------------------------------------------------------
+
+
+def test_updating_or_deleting_an_audit_row_fails_in_postgresql(world, on_postgresql):
+    event = audit.record(None, "login", actor=world.physio)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(outcome="failed")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).delete()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        world.physio.delete()  # SET_NULL on the audit rows is an UPDATE too
+    assert AuditEvent.objects.get(pk=event.pk).outcome == "success"
+
+
+def test_audit_rows_roll_back_with_their_transaction(world):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit.record(None, "patient_created", actor=world.physio)
+        raise RuntimeError("the change failed")
+    assert not AuditEvent.objects.filter(action="patient_created").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_test_runner_can_still_empty_the_audit_table(world):
+    # Committed rows; the flush after this test TRUNCATEs, which fires no row trigger.
+    audit.record(None, "login", actor=world.physio)
+    assert AuditEvent.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_a_flush_the_audit_table_is_empty(world):
+    assert AuditEvent.objects.count() == 0

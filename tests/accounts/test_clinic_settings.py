@@ -1,0 +1,179 @@
+"""Clinic settings and the stage-rules parameters, edited by the clinic admin."""
+
+import dataclasses
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import AuditEvent, Clinic
+from rehab import rules
+from rehab.models import RulesParameters, parameters_for
+
+from ..conftest import client_for
+
+
+def settings_post(**overrides):
+    data = {
+        "name": "Riverside Physio & Sports",
+        "address": "1 Quay Street\nRiverside",
+        "phone": "+44 (0)20 7946 0999",
+        "time_zone": "Pacific/Auckland",
+        "overdue_days": "28",
+        "patient_link_days": "14",
+        "visah_1": "How many minutes can you sit pain free?",
+        **{f"visah_{i}": "" for i in range(2, 9)},
+    }
+    data.update(overrides)
+    return data
+
+
+def test_admin_saves_the_clinic_settings_with_history_and_audit(world):
+    response = client_for(world.admin).post(reverse("clinic_settings"), settings_post())
+    assert response.status_code == 302
+    clinic = Clinic.objects.get(pk=world.clinic.pk)
+    assert clinic.name == "Riverside Physio & Sports"
+    assert clinic.time_zone == "Pacific/Auckland"
+    assert (clinic.overdue_days, clinic.patient_link_days) == (28, 14)
+    assert clinic.visah_wording == {"1": "How many minutes can you sit pain free?"}
+    latest = clinic.history.first()
+    assert latest.history_user == world.admin and latest.history_type == "~"
+    event = AuditEvent.objects.get(action="clinic_settings_changed")
+    assert event.actor == world.admin and event.clinic == world.clinic
+
+
+def test_the_settings_page_shows_current_values_and_recent_changes(world):
+    world.clinic.visah_wording = {"3": "Sitting wording"}
+    world.clinic.save()
+    body = client_for(world.admin).get(reverse("clinic_settings")).content.decode()
+    assert "Sitting wording" in body
+    assert '<option value="Europe/London" selected>' in body
+    assert "Recent changes" in body and "changed by" in body
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("overdue_days", "0", "greater than or equal to 1"),
+        ("overdue_days", "366", "less than or equal to 365"),
+        ("overdue_days", "", "required"),
+        ("overdue_days", "1e3", "whole number"),
+        ("patient_link_days", "91", "less than or equal to 90"),
+        ("time_zone", "Mars/Olympus_Mons", "valid choice"),
+        ("name", "   ", "required"),
+        ("name", "x" * 121, "at most 120"),
+        ("phone", "call reception", "phone number"),
+        ("visah_2", "x" * 501, "at most 500"),
+        ("visah_4", "Sit\u202eting", "control characters"),
+        ("visah_5", "nul\x00byte", "Null characters"),
+    ],
+)
+def test_bad_settings_are_refused_with_a_message_and_nothing_saved(world, field, value, message):
+    response = client_for(world.admin).post(
+        reverse("clinic_settings"), settings_post(**{field: value})
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert 'id="error-summary"' in response.content.decode()
+    clinic = Clinic.objects.get(pk=world.clinic.pk)
+    assert clinic.name == "Riverside Test Clinic" and clinic.visah_wording == {}
+    assert not AuditEvent.objects.filter(action="clinic_settings_changed").exists()
+
+
+def test_forged_fields_do_not_reach_the_clinic(world):
+    client_for(world.admin).post(
+        reverse("clinic_settings"), settings_post(is_active="", id=str(world.other_clinic.pk))
+    )
+    clinic = Clinic.objects.get(pk=world.clinic.pk)
+    assert clinic.is_active and clinic.name == "Riverside Physio & Sports"
+    assert Clinic.objects.get(pk=world.other_clinic.pk).name == "Northside Test Clinic"
+
+
+def test_html_in_the_wording_is_shown_as_text(world):
+    client_for(world.admin).post(
+        reverse("clinic_settings"), settings_post(visah_1="<script>alert(1)</script>")
+    )
+    body = client_for(world.admin).get(reverse("clinic_settings")).content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+# Stage-rules parameters ---------------------------------------------------------------------
+
+
+def rules_post(parameters=rules.DEFAULT, **overrides):
+    data = {}
+    for field in dataclasses.fields(rules.Parameters):
+        value = getattr(parameters, field.name)
+        if isinstance(value, tuple):
+            data.update({f"{field.name}_{i}": str(v) for i, v in enumerate(value, start=1)})
+        else:
+            data[field.name] = str(value)
+    data.update(overrides)
+    return data
+
+
+def test_the_rules_form_has_one_field_per_parameter_with_its_source(world):
+    response = client_for(world.admin).get(reverse("clinic_rules"))
+    form = response.context["form"]
+    expected = set()
+    for field in dataclasses.fields(rules.Parameters):
+        if isinstance(field.default, tuple):
+            expected |= {f"{field.name}_{stage}" for stage in range(1, 5)}
+        else:
+            expected.add(field.name)
+    assert set(form.fields) == expected
+    assert form.fields["MIN_DAYS_2"].initial == 21
+    assert form.fields["EX_PAIN_OK"].help_text == rules.Parameters.source("EX_PAIN_OK")
+    body = response.content.decode()
+    assert "PROTOCOL 3.2 SIT_MIN_REQUIRED [CFG]" in body
+    assert 'for="id_SIT_MIN_REQUIRED_3"' in body
+
+
+def test_admin_saves_rules_parameters_used_by_the_rules(world):
+    response = client_for(world.admin).post(
+        reverse("clinic_rules"), rules_post(MIN_DAYS_2="14", ADHERENCE_FLAG="0.6")
+    )
+    assert response.status_code == 302
+    row = RulesParameters.objects.get(clinic=world.clinic)
+    assert row.updated_by == world.admin
+    expected = dataclasses.replace(rules.DEFAULT, MIN_DAYS=(7, 14, 21, 28), ADHERENCE_FLAG=0.6)
+    assert row.values == expected.to_dict()
+    assert parameters_for(world.clinic) == expected
+    assert parameters_for(world.other_clinic) == rules.DEFAULT
+    assert row.history.count() == 1
+    assert AuditEvent.objects.filter(action="rules_parameters_changed").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"EX_PAIN_REGRESS": "2"}, "EX_PAIN_REGRESS", "must be higher than EX_PAIN_OK"),
+        ({"SIT_MIN_REQUIRED_3": "500"}, "SIT_MIN_REQUIRED_3", "from 0 to 240 minutes"),
+        ({"MIN_SESSIONS_4": "-1"}, "MIN_SESSIONS_4", "cannot be negative"),
+        ({"ADHERENCE_FLAG": "1.5"}, "ADHERENCE_FLAG", "fraction between 0 and 1"),
+        ({"ADHERENCE_FLAG": "nan"}, "ADHERENCE_FLAG", "Enter a number"),
+        ({"EX_PAIN_OK": "2.5"}, "EX_PAIN_OK", "whole number"),
+        ({"REENTRY_DAYS": "99999999999999999999"}, "REENTRY_DAYS", "less than or equal"),
+        ({"HOP_PAIN_OK": ""}, "HOP_PAIN_OK", "required"),
+    ],
+)
+def test_bad_rules_parameters_are_refused_beside_the_field(world, overrides, field, message):
+    response = client_for(world.admin).post(reverse("clinic_rules"), rules_post(**overrides))
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert list(errors) == [field]
+    assert message in errors[field][0]
+    assert not RulesParameters.objects.exists()
+    assert not AuditEvent.objects.filter(action__startswith="rules_parameters").exists()
+
+
+def test_reset_restores_the_protocol_defaults(world):
+    client = client_for(world.admin)
+    client.post(reverse("clinic_rules"), rules_post(MIN_DAYS_1="3", PLATEAU_DAYS="70"))
+    assert parameters_for(world.clinic) != rules.DEFAULT
+    response = client.post(reverse("clinic_rules"), rules_post(MIN_DAYS_1="999", reset="1"))
+    assert response.status_code == 302
+    row = RulesParameters.objects.get(clinic=world.clinic)
+    assert row.values == rules.DEFAULT.to_dict()
+    assert row.history.count() == 2
+    assert AuditEvent.objects.filter(action="rules_parameters_reset").count() == 1

@@ -1,0 +1,231 @@
+"""Caseload review (issue 7)."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import AuditEvent
+from patients.forms import clinic_today
+from patients.models import Patient
+from rehab import caseload, plans
+from rehab.services import confirm
+
+from ..conftest import client_for
+from ..factories import make_assessment, make_patient
+
+
+def day(world, days_ago):
+    return (clinic_today(world.clinic) - timedelta(days=days_ago)).isoformat()
+
+
+def started(world, days_ago=10, **fields):
+    """A patient allocated to stage 1 ``days_ago`` days ago (confirmed)."""
+    patient = make_patient(world.clinic, world.physio, **fields)
+    first = make_assessment(
+        patient,
+        world.physio,
+        visit_date=day(world, days_ago),
+        G1_nprs="5",
+        sitting_tolerance_min="15",
+    )
+    confirm(first.decision, world.physio)
+    patient.refresh_from_db()
+    return patient
+
+
+def review(world, patient, days_ago, confirm_it=True, **values):
+    assessment = make_assessment(patient, world.physio, visit_date=day(world, days_ago), **values)
+    if confirm_it:
+        confirm(assessment.decision, world.physio)
+    patient.refresh_from_db()
+    return assessment
+
+
+def members(world, user=None):
+    user = user or world.admin
+    base = caseload.caseload(user)
+    return {
+        q.key: {p.last_name for p in q.patients}
+        for q in caseload.queues(base, world.clinic, clinic_today(world.clinic))
+    }
+
+
+def test_queue_membership_on_constructed_histories(world):
+    referred = started(world, last_name="Referred")
+    review(world, referred, 2, confirm_it=False, red_flags_none=None, red_flags=["RF_CAUDA_EQUINA"])
+    flared = started(world, last_name="Flared")
+    review(world, flared, 3, nprs_exercise_max="7", G1_nprs="3")  # R3a: REGRESS
+    amber = started(world, last_name="Amber")
+    review(world, amber, 3, nprs_exercise_max="4", G1_nprs="2")  # STAY with AMBER
+    ready = started(world, days_ago=12, last_name="Ready")
+    review(world, ready, 1, confirm_it=False, G1_nprs="1", sitting_tolerance_min="25")
+    overdue = started(world, days_ago=40, last_name="Overdue")
+    quiet = started(world, days_ago=5, last_name="Quiet")
+    plan = plans.create_from_template(quiet, 1, world.physio)
+    plans.issue(plan, plan.lock_version, world.physio)
+
+    queues = members(world)
+    assert queues["referral"] == {"Referred"}
+    assert queues["flare"] == {"Flared", "Amber"}
+    assert queues["ready"] == {"Ready"}
+    assert queues["overdue"] == {"Overdue"}
+    assert "Quiet" not in queues["no_programme"] and "Overdue" in queues["no_programme"]
+    assert not any("Quiet" in names for key, names in queues.items() if key != "no_programme")
+    assert overdue.pk
+
+
+def test_overdue_threshold_is_the_clinic_setting(world):
+    started(world, days_ago=10, last_name="TenDays")
+    assert "TenDays" not in members(world)["overdue"]
+    world.clinic.overdue_days = 7
+    world.clinic.save()
+    world.admin.refresh_from_db()
+    assert "TenDays" in members(world)["overdue"]
+
+
+def test_plateau_queue(world):
+    patient = started(world, days_ago=70, last_name="Stuck")
+    review(world, patient, 1, G1_nprs="5")  # stays: gate pain, 69 days in stage
+    assert "Stuck" in members(world)["plateau"]
+
+
+def test_referrals_are_ordered_by_urgency(world):
+    routine = started(world, last_name="Routine")
+    review(world, routine, 2, confirm_it=False, red_flags_none=None, red_flags=["RF_INFLAMMATORY"])
+    emergency = started(world, last_name="Emergency")
+    review(
+        world, emergency, 2, confirm_it=False, red_flags_none=None, red_flags=["RF_CAUDA_EQUINA"]
+    )
+    base = caseload.caseload(world.admin)
+    referral = caseload.queues(base, world.clinic, clinic_today(world.clinic))[0]
+    assert [p.last_name for p in referral.patients] == ["Emergency", "Routine"]
+
+
+def test_a_physiotherapist_sees_only_their_own_patients(world):
+    started(world, last_name="Mine")
+    other = make_patient(world.clinic, world.colleague, last_name="Theirs")
+    body = client_for(world.physio).get(reverse("rehab:caseload")).content.decode()
+    assert "Mine" in body and "Theirs" not in body
+    admin_body = client_for(world.admin).get(reverse("rehab:caseload")).content.decode()
+    assert "Mine" in admin_body and "Theirs" in admin_body
+    assert other.pk
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+1+2", "'+1+2"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tTab", "'\tTab"),
+        ("Ordinary", "Ordinary"),
+        ("O'Connor", "O'Connor"),
+    ],
+)
+def test_csv_cells_are_neutralised(value, expected):
+    assert caseload.neutralise(value) == expected
+
+
+def test_csv_export_neutralises_formulas_and_is_audited(world):
+    started(world, first_name="=cmd|' /C calc'!A0", last_name="Formula")
+    response = client_for(world.admin).get(reverse("rehab:caseload_csv"))
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[1][0].startswith("'=cmd")
+    event = AuditEvent.objects.get(action="caseload_exported")
+    assert event.actor == world.admin and event.patient_ref is None
+
+
+def test_admin_sees_status_not_clinical_content(world):
+    patient = started(world, last_name="Private")
+    review(world, patient, 1, notes="Confidential clinical note", G1_nprs="2")
+    body = client_for(world.admin).get(reverse("rehab:caseload")).content.decode()
+    assert "Private" in body and "Confidential clinical note" not in body
+    assert "/10" not in body  # no pain scores
+
+
+def test_admin_reassigns_within_the_clinic_and_history_keeps_it(world):
+    patient = started(world, last_name="Moving")
+    admin = client_for(world.admin)
+    url = reverse("rehab:reassign", args=[patient.public_id])
+    assert admin.post(url, {"physio": str(world.colleague.public_id)}).status_code == 302
+    patient.refresh_from_db()
+    assert patient.physio == world.colleague
+    assert patient.history.first().history_change_reason == "Reassigned by the clinic admin"
+    assert AuditEvent.objects.filter(action="patient_reassigned").exists()
+    admin.post(url, {"physio": str(world.other_physio.public_id)})  # another clinic's: refused
+    patient.refresh_from_db()
+    assert patient.physio == world.colleague
+    assert (
+        client_for(world.physio).post(url, {"physio": str(world.physio.public_id)}).status_code
+        == 403
+    )
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("physio", 200),
+        ("colleague", 200),
+        ("other_physio", 200),
+        ("admin", 200),
+        ("anonymous", 302),
+    ],
+)
+def test_caseload_access_for_every_persona(world, persona, status):
+    user = None if persona == "anonymous" else getattr(world, persona)
+    started(world, last_name="Visible")
+    response = client_for(user).get(reverse("rehab:caseload"))
+    assert response.status_code == status
+    if persona == "other_physio":
+        assert "Visible" not in response.content.decode()
+
+
+def test_patient_account_cannot_see_the_caseload(world):
+    from accounts.models import User
+
+    from ..factories import make_user
+
+    account = make_user(world.clinic, User.Role.PATIENT)
+    assert client_for(account).get(reverse("rehab:caseload")).status_code == 403
+    assert client_for(account).get(reverse("rehab:caseload_csv")).status_code == 403
+
+
+def _add_patients(world, start, count):
+    Patient.objects.bulk_create(
+        Patient(
+            clinic=world.clinic,
+            physio=world.physio,
+            first_name=f"F{i}",
+            last_name=f"L{i:05d}",
+            date_of_birth="1980-01-01",
+            sex="male",
+            affected_side="left",
+            onset="gradual",
+            symptom_duration_weeks=4,
+            stage=1 + i % 4,
+            status="active",
+        )
+        for i in range(start, start + count)
+    )
+
+
+def test_caseload_queries_are_the_same_for_10_and_2000_patients(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(world.admin)
+    url = reverse("rehab:caseload") + "?sort=stage"
+    counts = {}
+    for total, start in ((10, 0), (2000, 10)):
+        _add_patients(world, start, total - start)
+        client.get(url)  # warm the session
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.context["page"].paginator.count == total
+        counts[total] = len(captured)
+    assert counts[10] == counts[2000], counts

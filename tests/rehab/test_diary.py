@@ -1,0 +1,232 @@
+"""The patient's diary between visits (issue 9)."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from patients.forms import clinic_today
+from rehab import caseload, diary, plans, programmes
+from rehab.models import DiaryEntry, PatientLink
+from rehab.services import confirm
+
+from ..conftest import client_for
+from ..factories import make_assessment, make_patient, make_user
+
+
+def day(world, days_ago):
+    return clinic_today(world.clinic) - timedelta(days=days_ago)
+
+
+@pytest.fixture
+def plan(world):
+    account = make_user(world.clinic, User.Role.PATIENT, username="diarist")
+    patient = make_patient(world.clinic, world.physio, user=account, last_name="Diarist")
+    first = make_assessment(
+        patient, world.physio, visit_date=day(world, 20).isoformat(), G1_nprs="2",
+        nprs_morning_baseline="2",
+    )  # fmt: skip
+    confirm(first.decision, world.physio)  # stage 2, usual morning pain 2
+    patient.refresh_from_db()
+    draft = plans.create_from_template(patient, patient.stage, world.physio)
+    issued = plans.issue(draft, draft.lock_version, world.physio)
+    issued.issued_at = timezone.now() - timedelta(days=19)
+    issued.save()
+    return issued
+
+
+@pytest.fixture
+def link(plan, world):
+    _, token = programmes.create_link(plan, world.physio, PatientLink.Purpose.DIARY)
+    return token
+
+
+def post_day(client, url, when, **values):
+    data = {
+        "day": when.isoformat(),
+        "session_done": "yes",
+        "exercise_pain": "2",
+        "next_morning_pain": "2",
+    }
+    data.update(values)
+    return client.post(url, {k: v for k, v in data.items() if v is not None})
+
+
+@pytest.mark.parametrize(
+    ("exercise", "morning", "flagged"),
+    [
+        ("5", "3", False),  # exercise below 6, morning +1
+        ("6", "2", True),  # exercise pain reaches 6 (R3a threshold)
+        ("2", "4", True),  # next morning 2 above usual (R3b threshold)
+        ("2", "3", False),  # one above usual: not a flag
+        (None, "4", True),  # no session, still a morning rise
+    ],
+)
+def test_the_flag_rule_at_its_boundaries(world, plan, link, exercise, morning, flagged):
+    url = reverse("public:diary", args=[link])
+    session = "yes" if exercise is not None else "no"
+    response = post_day(
+        client_for(None), url, day(world, 1), exercise_pain=exercise, next_morning_pain=morning,
+        session_done=session,
+    )  # fmt: skip
+    assert response.status_code == 200
+    entry = DiaryEntry.objects.get()
+    assert entry.flagged is flagged and entry.usual_morning_pain == 2
+    body = response.content.decode()
+    assert ("Your pain went up" in body) is flagged
+    if flagged:
+        assert world.clinic.phone in body
+
+
+def test_a_flag_shows_on_the_caseload_and_the_patient_page_at_once(world, plan, link):
+    post_day(
+        client_for(None), reverse("public:diary", args=[link]), day(world, 1), exercise_pain="7"
+    )
+    base = caseload.caseload(world.admin)
+    flare = next(
+        q
+        for q in caseload.queues(base, world.clinic, clinic_today(world.clinic))
+        if q.key == "flare"
+    )
+    assert [p.last_name for p in flare.patients] == ["Diarist"]
+    page = client_for(world.physio).get(reverse("patients:detail", args=[plan.patient.public_id]))
+    assert "Diary flag" in page.content.decode()
+
+
+BAD = [
+    ({"exercise_pain": "11"}, "exercise_pain"),
+    ({"exercise_pain": "-1"}, "exercise_pain"),
+    ({"exercise_pain": "2.5"}, "exercise_pain"),
+    ({"next_morning_pain": "ten"}, "next_morning_pain"),
+    ({"session_done": "maybe"}, "session_done"),
+    ({"session_done": None}, "session_done"),
+    ({"day": "2026-02-30"}, "day"),
+    ({"session_done": "no", "exercise_pain": "3"}, "exercise_pain"),
+    ({"session_done": "yes", "exercise_pain": None}, "exercise_pain"),
+    ({"note": "x" * 501}, "note"),
+    ({"note": "bad\x00byte"}, "note"),
+]
+
+
+@pytest.mark.parametrize(("values", "field"), BAD)
+def test_bad_input_on_every_field(world, plan, link, values, field):
+    response = post_day(
+        client_for(None), reverse("public:diary", args=[link]), day(world, 1), **values
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors[field]
+    assert not DiaryEntry.objects.exists()
+
+
+def test_future_days_and_days_before_the_programme_are_refused(world, plan, link):
+    url = reverse("public:diary", args=[link])
+    client = client_for(None)
+    assert "has not happened yet" in post_day(client, url, day(world, -1)).content.decode()
+    assert "Choose a day from then on" in post_day(client, url, day(world, 40)).content.decode()
+    assert not DiaryEntry.objects.exists()
+
+
+def test_the_token_expired_revoked_tampered_or_for_downloads_answers_404(world, plan):
+    link, token = programmes.create_link(plan, world.physio, PatientLink.Purpose.DIARY)
+    client = client_for(None)
+    assert client.get(reverse("public:diary", args=[token])).status_code == 200
+    assert (
+        client.get(
+            reverse("public:diary", args=[token[:-1] + ("A" if token[-1] != "A" else "B")])
+        ).status_code
+        == 404
+    )
+    _, download_token = programmes.create_link(plan, world.physio)
+    assert client.get(reverse("public:diary", args=[download_token])).status_code == 404
+    link.expires_at = timezone.now() - timedelta(seconds=1)
+    link.save()
+    expired = client.get(reverse("public:diary", args=[token]))
+    assert expired.status_code == 404 and "Diarist" not in expired.content.decode()
+    link.expires_at = timezone.now() + timedelta(days=1)
+    link.revoked_at = timezone.now()
+    link.save()
+    assert client.get(reverse("public:diary", args=[token])).status_code == 404
+
+
+def test_another_patients_link_records_on_that_patient_only(world, plan, link):
+    other = make_patient(world.clinic, world.physio, last_name="Other")
+    post_day(client_for(None), reverse("public:diary", args=[link]), day(world, 1))
+    assert DiaryEntry.objects.get().patient == plan.patient
+    assert not other.diary.exists()
+
+
+def test_wrong_tokens_are_rate_limited(world, plan, monkeypatch):
+    from rehab import public_views
+
+    monkeypatch.setattr(public_views, "INVALID_PER_HOUR", 3)
+    client = client_for(None)
+    codes = [client.get(reverse("public:diary", args=[f"wrong-{n}"])).status_code for n in range(5)]
+    assert codes == [404, 404, 404, 429, 429]
+
+
+def test_a_link_is_rate_limited(world, plan, link, monkeypatch):
+    from rehab import public_views
+
+    monkeypatch.setattr(public_views, "USES_PER_HOUR", 2)
+    client = client_for(None)
+    codes = [client.get(reverse("public:diary", args=[link])).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+
+
+def test_the_patient_account_reaches_the_diary(world, plan):
+    response = post_day(client_for(plan.patient.user), reverse("public:my_diary"), day(world, 2))
+    assert response.status_code == 200
+    assert DiaryEntry.objects.get().source == "account"
+
+
+def test_the_next_assessment_is_prefilled_from_the_diary(world, plan):
+    patient = plan.patient
+    for days_ago, done, pain, morning in [
+        (9, True, 3, 2),
+        (7, True, 5, 3),
+        (5, False, None, 2),
+        (3, True, 5, 4),
+    ]:
+        diary.record(
+            patient, plan, day(world, days_ago),
+            {"session_done": done, "exercise_pain": pain, "next_morning_pain": morning},
+            "link",
+        )  # fmt: skip
+    prefill = diary.prefill(patient, day(world, 0))
+    assert prefill.values == {
+        "sessions_done_since_last": 3,
+        "nprs_exercise_max": 5,
+        "nprs_24h_after_hardest": 4,  # the latest of the hardest sessions
+    }
+    page = client_for(world.physio).get(
+        reverse("patients:assessment_create", args=[patient.public_id])
+    )
+    body = page.content.decode()
+    assert "diary: 4 entries" in body
+    assert page.context["form"].initial["sessions_done_since_last"] == 3
+
+
+def test_plyometric_sessions_and_their_shortest_gap(world, plan):
+    patient = plan.patient
+    patient.stage = 4
+    patient.save()
+    for days_ago, plyo in [(10, True), (9, False), (7, True), (5, True), (4, False)]:
+        values = {"session_done": True, "plyometric_day": plyo, "exercise_pain": 2}
+        values["next_morning_pain"] = days_ago % 3
+        diary.record(patient, plan, day(world, days_ago), values, "link")
+    values = diary.prefill(patient, day(world, 0)).values
+    assert values["plyo_sessions_since_last"] == 3
+    assert values["min_plyo_interval_h"] == 48  # days 7 and 5 ago
+    assert values["nprs_24h_after_hardest"] == 5 % 3  # stage 4: after the last plyometric day
+
+
+def test_only_entries_since_the_last_visit_count(world, plan):
+    patient = plan.patient
+    diary.record(patient, plan, day(world, 15), {"session_done": True, "exercise_pain": 1}, "link")
+    review = make_assessment(patient, world.physio, visit_date=day(world, 10).isoformat())
+    confirm(review.decision, world.physio)
+    diary.record(patient, plan, day(world, 5), {"session_done": True, "exercise_pain": 4}, "link")
+    values = diary.prefill(patient, day(world, 0)).values
+    assert values["sessions_done_since_last"] == 1 and values["nprs_exercise_max"] == 4
