@@ -87,7 +87,21 @@ class LoginView(auth_views.LoginView):
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/dashboard.html", {})
+    """Where each person starts: staff see the queues that need action today."""
+    user = request.user
+    context: dict[str, object] = {}
+    if getattr(user, "is_clinic_staff", False) and getattr(user, "clinic", None) is not None:
+        from patients.forms import clinic_today
+        from rehab import caseload
+
+        base = caseload.caseload(user)  # type: ignore[arg-type]
+        today = clinic_today(user.clinic)  # type: ignore[union-attr]
+        context["queues"] = [
+            {"queue": q, "count": q.count}
+            for q in caseload.queues(base, user.clinic, today)  # type: ignore[union-attr, arg-type]
+        ]
+        context["patients"] = base.count()
+    return render(request, "accounts/dashboard.html", context)
 
 
 def account(request: HttpRequest) -> HttpResponse:

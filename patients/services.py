@@ -12,6 +12,8 @@ from accounts import audit
 from .models import Assessment, LoadTest, Patient, PsfsItem
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     from accounts.models import User
 
     from .forms import AssessmentForm
@@ -89,3 +91,44 @@ def restore_patient(patient: Patient, user: User) -> None:
     patient._change_reason = "Restored from the archive"  # type: ignore[attr-defined]
     patient.save(update_fields=["archived_at", "updated_at"])
     audit.record(None, "patient_restored", actor=user, patient=patient)
+
+
+class CannotInvite(Exception):
+    """The patient cannot be invited; the message says why."""
+
+
+def invite_patient(request: HttpRequest, patient: Patient, physio: User) -> str:
+    """Create the patient's account (inactive until the emailed link is used) and send the
+    single-use invitation (issue 6, item 4a). Returns the link (for the tests and the
+    console email backend)."""
+    from accounts import services as account_services
+    from accounts.models import Invitation, User
+
+    if not patient.email:
+        raise CannotInvite("Add the patient's email address to their record first.")
+    with transaction.atomic():
+        patient = Patient.objects.select_for_update().get(pk=patient.pk)
+        account = patient.user
+        if account is not None and account.has_usable_password() and account.is_active:
+            raise CannotInvite("The patient already has an account.")
+        if account is None:
+            if User.objects.filter(username__iexact=patient.email).exists():
+                raise CannotInvite("This email address already belongs to an account.")
+            account = User(
+                username=patient.email,
+                email=patient.email,
+                first_name=patient.first_name,
+                last_name=patient.last_name,
+                clinic=patient.clinic,
+                role=User.Role.PATIENT,
+                is_active=False,
+            )
+            account.set_unusable_password()
+            account.save()
+            patient.user = account
+            patient.save(update_fields=["user", "updated_at"])
+        token = Invitation.issue(account, physio)
+        audit.record(request, "patient_invited", patient=patient, actor=physio)
+    link = account_services.invitation_link(token, request)
+    account_services.send_invitation(account, link)
+    return link

@@ -114,6 +114,22 @@ def patient_archive(request: Request, public_id: str) -> HttpResponse:
     return redirect("patients:detail", patient.public_id)
 
 
+@require_POST
+def patient_invite(request: Request, public_id: str) -> HttpResponse:
+    patient = get_patient_for_user(request, public_id, "edit_clinical")
+    try:
+        services.invite_patient(request, patient, request.user)
+    except services.CannotInvite as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request,
+            f"An invitation has been emailed to {patient.email}. "
+            "The link works once, for 72 hours.",
+        )
+    return redirect("patients:detail", patient.public_id)
+
+
 def _stage_bands(decisions: list[StageDecision]) -> list[StageBand]:
     bands: list[StageBand] = []
     for d in decisions:
