@@ -8,7 +8,7 @@ stages, decisions and charts are exactly what the app would have produced.
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from accounts.models import Clinic, User
@@ -322,4 +322,65 @@ def seed_patients(clinic: Clinic, physios: list[User], count: int) -> int:
             last_visit = number == len(pattern) - 1
             if not (last_visit and leave_pending):
                 rehab_services.confirm(assessment.decision, physio)
+        patient.refresh_from_db()
+        if patient.stage is not None and index % 8 != 7:  # a few are left without a programme
+            _issue_plan(patient, physio, issued_on=start + timedelta(days=pattern[-1]["day"]))
     return count
+
+
+def _issue_plan(patient: Patient, physio: User, issued_on: date) -> None:
+    """The stage's template, issued, and its printable programme requested (a worker renders
+    it once it runs)."""
+    from django.utils import timezone
+
+    from rehab import plans, programmes
+
+    plan = plans.create_from_template(patient, patient.stage or 1, physio)
+    plan = plans.issue(plan, plan.lock_version, physio)
+    issued_at = timezone.make_aware(datetime.combine(issued_on, time(9)), patient.clinic.tzinfo)
+    type(plan).objects.filter(pk=plan.pk).update(issued_at=issued_at)
+    plan.refresh_from_db()
+    programmes.request_render(plan, physio)
+
+
+def seed_patient_account(clinic: Clinic, username: str, password: str) -> Patient | None:
+    """Give the first demo patient of the clinic an account and a week of diary entries,
+    the last one a flare (issue 9), so every page has something to show."""
+    from rehab import diary
+
+    patient = (
+        Patient.objects.filter(
+            clinic=clinic, email__endswith="@demo.invalid", plans__status="issued"
+        )
+        .order_by("pk")
+        .first()
+    )
+    if patient is None:
+        return None
+    account, _ = User.objects.get_or_create(
+        username=username, defaults={"clinic": clinic, "role": User.Role.PATIENT}
+    )
+    account.first_name, account.last_name = patient.first_name, patient.last_name
+    account.clinic, account.role, account.is_active = clinic, User.Role.PATIENT, True
+    account.set_password(password)
+    account.save()
+    if patient.user_id != account.pk:
+        Patient.objects.filter(user=account).update(user=None)
+        patient.user = account
+        patient.save(update_fields=["user", "updated_at"])
+    plan = patient.plans.get(status="issued")
+    if not patient.diary.exists():
+        today = clinic_today(clinic)
+        last_visit = patient.assessments.signed().latest("visit_date").visit_date
+        days = [d for d in range(6, 0, -1) if today - timedelta(days=d) >= last_visit]
+        for n, days_ago in enumerate(days):
+            flare = n == len(days) - 1
+            values = {
+                "session_done": True,
+                "plyometric_day": False,
+                "exercise_pain": 6 if flare else 2 + n % 2,
+                "next_morning_pain": 4 if flare else 1,
+                "note": "Sore after a long drive" if flare else "",
+            }
+            diary.record(patient, plan, today - timedelta(days=days_ago), values, "account")
+    return patient

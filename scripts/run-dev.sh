@@ -17,6 +17,7 @@ cat <<MSG
   Demo logins (password for all: demo-pht-2026!)
     physiotherapist   alex.physio     (also sam.physio)
     clinic admin      jo.admin
+    patient           pat.patient
     other clinic      kim.physio      (Northside Sports Clinic)
 
   Ctrl-C stops the web server and the worker.

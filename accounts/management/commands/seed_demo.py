@@ -48,7 +48,7 @@ class Command(BaseCommand):
             user.is_active = True
             user.set_password(DEMO_PASSWORD)
             user.save()
-        from patients.demo import seed_patients
+        from patients.demo import seed_patient_account, seed_patients
 
         for key, count in (("riverside", 40), ("northside", 6)):
             physios = list(
@@ -57,4 +57,5 @@ class Command(BaseCommand):
             created = seed_patients(clinics[key], physios, count)
             if created:
                 self.stdout.write(f"Added {created} demo patients to {clinics[key].name}.")
+        seed_patient_account(clinics["riverside"], "pat.patient", DEMO_PASSWORD)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
