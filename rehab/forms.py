@@ -171,7 +171,7 @@ class DiaryForm(forms.Form):
 
     day = forms.DateField(
         label="Which day is this about?",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
     )
     session_done = forms.TypedChoiceField(
         label="Did you do your exercises that day?",
@@ -206,7 +206,7 @@ class DiaryForm(forms.Form):
         label="Anything else? (optional)",
         max_length=500,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
         validators=[validate_notes],
     )
 

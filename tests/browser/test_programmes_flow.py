@@ -1,0 +1,139 @@
+"""Programmes, caseload and diary in a real browser (issues 6, 7 and 9)."""
+
+import re
+from datetime import timedelta
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+from pypdf import PdfReader
+
+from accounts.models import User
+from patients.forms import clinic_today
+from rehab import plans, programmes, tasks
+from rehab.models import RenderJob
+from rehab.services import confirm
+
+from ..factories import PASSWORD, make_assessment, make_patient, make_user
+from ..workers import worker_process
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
+
+
+def issued_plan(world, first_visit_days_ago=3, g1="2", **patient_fields):
+    patient = make_patient(world.clinic, world.physio, **patient_fields)
+    days_ago = (clinic_today(world.clinic) - timedelta(days=first_visit_days_ago)).isoformat()
+    first = make_assessment(
+        patient, world.physio, visit_date=days_ago, G1_nprs=g1, sitting_tolerance_min="15"
+    )
+    confirm(first.decision, world.physio)
+    patient.refresh_from_db()
+    plan = plans.create_from_template(patient, patient.stage, world.physio)
+    plan = plans.issue(plan, plan.lock_version, world.physio)
+    type(plan).objects.filter(pk=plan.pk).update(issued_at=timezone.now() - timedelta(days=3))
+    plan.refresh_from_db()
+    return plan
+
+
+def test_physio_requests_the_pdf_and_the_patient_downloads_theirs(
+    live_server, page: Page, world, browser
+):
+    account = make_user(world.clinic, User.Role.PATIENT, username="pdfpatient")
+    plan = issued_plan(world, first_name="Amélie", last_name="Nguyễn", user=account)
+    with worker_process(settings.CELERY_BROKER_URL):
+        log_in(page, live_server.url, "treating")
+        page.goto(f"{live_server.url}/patients/{plan.patient.public_id}/plans/{plan.public_id}/")
+        page.get_by_role("button", name="Prepare the PDF").click()
+        status = page.locator("#programme-status")
+        expect(status).to_contain_text("Ready", timeout=60_000)  # updated without a reload
+        with page.expect_download() as download:
+            status.get_by_role("link", name="download the programme (PDF)").click()
+        content = Path(download.value.path()).read_bytes()
+        text = "".join(p.extract_text() for p in PdfReader(BytesIO(content)).pages)
+        assert content.startswith(b"%PDF") and "Nguyễn" in text
+
+        patient_context = browser.new_context()
+        patient_page = patient_context.new_page()
+        log_in(patient_page, live_server.url, "pdfpatient")
+        patient_page.get_by_role("link", name="My programme").first.click()
+        expect(patient_page.get_by_text("Your current programme")).to_be_visible()
+        with patient_page.expect_download() as mine:
+            patient_page.get_by_role("link", name="Download (PDF)").click()
+        assert Path(mine.value.path()).read_bytes() == content
+        patient_context.close()
+
+
+def test_admin_filters_exports_and_reassigns(live_server, page: Page, world):
+    stuck = issued_plan(world, first_visit_days_ago=10, g1="5", last_name="Waiting").patient
+    review = make_assessment(
+        stuck, world.physio, visit_date=clinic_today(world.clinic).isoformat(), G1_nprs="1",
+        sitting_tolerance_min="25",
+    )  # fmt: skip
+    assert review.decision.is_pending
+    make_patient(world.clinic, world.physio, last_name="Elsewhere")
+    log_in(page, live_server.url, "clinicadmin")
+    page.get_by_role("link", name="Caseload").first.click()
+    page.get_by_label("Queue").select_option("ready")
+    page.get_by_role("button", name="Show").click()
+    table = page.locator("table.table-caseload")
+    expect(table).to_contain_text("Waiting")
+    expect(table).not_to_contain_text("Elsewhere")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export CSV").click()
+    csv_text = Path(download.value.path()).read_text()
+    assert "Waiting" in csv_text and "Elsewhere" not in csv_text
+    page.get_by_label("Reassign Pat Waiting to").select_option(label=world.colleague.display_name)
+    page.get_by_role("button", name="Save").first.click()
+    expect(page.get_by_text(f"is now with {world.colleague.display_name}")).to_be_visible()
+
+
+def test_phone_diary_from_the_printed_link_flags_the_caseload(live_server, browser, world):
+    settings.PUBLIC_BASE_URL = live_server.url
+    plan = issued_plan(world, first_name="Hana", last_name="Suzuki")
+    job = programmes.request_render(plan, world.physio)
+    tasks.render_programme(job.pk)
+    job = RenderJob.objects.get(pk=job.pk)
+    pdf = (Path(settings.PROGRAMME_DIR) / job.file_name).read_bytes()
+    text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages))
+    link = re.search(r"http://[^/]+/d/[A-Za-z0-9_-]{40,}/", text).group(0)
+
+    phone = browser.new_context(
+        viewport={"width": 375, "height": 700}, is_mobile=True, java_script_enabled=False
+    )
+    page = phone.new_page()
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your exercise diary")
+    expect(page.get_by_text("Green, 0 to 3 out of 10")).to_be_visible()
+    for days_ago, exercise, morning in ((2, "2", "2"), (1, "7", "5")):
+        day = clinic_today(world.clinic) - timedelta(days=days_ago)
+        page.get_by_label("Which day is this about?").fill(day.isoformat())
+        page.locator("fieldset", has_text="Did you do your exercises").get_by_text(
+            "Yes", exact=True
+        ).click()
+        page.locator("fieldset", has_text="Worst pain in your buttock").get_by_text(
+            exercise, exact=True
+        ).click()
+        page.locator("fieldset", has_text="Pain the next morning").get_by_text(
+            morning, exact=True
+        ).click()
+        page.get_by_role("button", name="Save this day").click()
+    expect(page.get_by_text("Your pain went up")).to_be_visible()
+    phone.close()
+
+    staff = browser.new_context()
+    staff_page = staff.new_page()
+    log_in(staff_page, live_server.url, "treating")
+    staff_page.goto(f"{live_server.url}/caseload/?queue=flare")
+    expect(staff_page.locator("table.table-caseload")).to_contain_text("Suzuki")
+    staff.close()
