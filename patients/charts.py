@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 36
+LEFT, RIGHT, TOP, BOTTOM = 48, 36, 16, 36
 
 # Colour-blind-safe palette (Okabe-Ito), each with a dash pattern and a marker.
 STYLES = [

@@ -563,6 +563,13 @@ class AmendmentForm(forms.Form):
     )
 
 
+def style_filter_widgets(form: forms.Form) -> None:
+    """Bootstrap classes for filter forms rendered field by field (no crispy layout)."""
+    for field in form.fields.values():
+        is_select = isinstance(field.widget, forms.Select)
+        field.widget.attrs.setdefault("class", "form-select" if is_select else "form-control")
+
+
 class PatientSearchForm(forms.Form):
     q = forms.CharField(label="Name", required=False, max_length=100)
     stage = forms.TypedChoiceField(
@@ -582,3 +589,7 @@ class PatientSearchForm(forms.Form):
         choices=[("current", "Current"), ("archived", "Archived"), ("all", "All")],
         required=False,
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_filter_widgets(self)

@@ -19,7 +19,7 @@ from accounts.http import AuthenticatedHttpRequest as Request
 from accounts.models import User
 from patients.access import get_patient_for_user
 from patients.charts import Chart, Series
-from patients.forms import PhysioChoiceField, clinic_today
+from patients.forms import PhysioChoiceField, clinic_today, style_filter_widgets
 
 from . import caseload
 
@@ -66,6 +66,7 @@ class CaseloadFilterForm(forms.Form):
             ("", "All patients"),
             *queue_choices,
         ]
+        style_filter_widgets(self)
 
 
 def _require_staff(request: Request) -> None:
