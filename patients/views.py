@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Max, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -80,10 +81,11 @@ def patient_create(request: Request) -> HttpResponse:
         data, clinic=clinic, initial={"physio": request.user if request.user.is_physio else None}
     )
     if request.method == "POST" and form.is_valid():
-        patient = form.save(commit=False)
-        patient.clinic = clinic
-        patient.save()
-        audit.record(request, "patient_created", patient=patient)
+        with transaction.atomic():  # the audit row commits with the change, or neither does
+            patient = form.save(commit=False)
+            patient.clinic = clinic
+            patient.save()
+            audit.record(request, "patient_created", patient=patient)
         messages.success(request, f"{patient.full_name} has been added.")
         return redirect("patients:detail", patient.public_id)
     return render(request, "patients/patient_form.html", {"form": form, "patient": None})
@@ -95,8 +97,9 @@ def patient_edit(request: Request, public_id: str) -> HttpResponse:
     data = request.POST if request.method == "POST" else pending_form.pop(request)
     form = form_class(data, instance=patient, clinic=patient.clinic)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        audit.record(request, "patient_updated", patient=patient)
+        with transaction.atomic():
+            form.save()
+            audit.record(request, "patient_updated", patient=patient)
         messages.success(request, "The patient record has been saved.")
         return redirect("patients:detail", patient.public_id)
     return render(request, "patients/patient_form.html", {"form": form, "patient": patient})

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -186,9 +187,10 @@ def reassign(request: Request, public_id: str) -> HttpResponse:
     except (User.DoesNotExist, ValueError, ValidationError):
         messages.error(request, "Choose a physiotherapist of your clinic.")
         return redirect("rehab:caseload")
-    patient.physio = physio
-    patient._change_reason = "Reassigned by the clinic admin"  # type: ignore[attr-defined]
-    patient.save(update_fields=["physio", "updated_at"])
-    audit.record(request, "patient_reassigned", patient=patient)
+    with transaction.atomic():
+        patient.physio = physio
+        patient._change_reason = "Reassigned by the clinic admin"  # type: ignore[attr-defined]
+        patient.save(update_fields=["physio", "updated_at"])
+        audit.record(request, "patient_reassigned", patient=patient)
     messages.success(request, f"{patient.full_name} is now with {physio.display_name}.")
     return redirect("rehab:caseload")

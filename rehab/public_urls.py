@@ -10,6 +10,7 @@ urlpatterns = [
     path("d/<str:token>/", public_views.diary_by_link, name="diary"),
     path("my/diary/", public_views.my_diary, name="my_diary"),
     path("my/programmes/", public_views.my_programmes, name="my_programmes"),
+    path("my/data.zip", public_views.my_data, name="my_data"),
     path(
         "my/programmes/<uuid:plan_id>/download/",
         public_views.my_programme_download,

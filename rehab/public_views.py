@@ -22,7 +22,7 @@ from accounts.models import AuditEvent
 from patients.forms import clinic_today
 from patients.models import Patient
 
-from . import diary, library_v1, programmes
+from . import diary, export, library_v1, programmes
 from .forms import DiaryForm
 from .models import DiaryEntry, PatientLink, Plan, RenderJob
 from .views import _serve
@@ -228,3 +228,14 @@ def my_diary(request: Request) -> HttpResponse:
     if plan is None:
         return render(request, "public/no_programme.html", {"patient": patient})
     return _diary(request, patient, plan, DiaryEntry.Source.ACCOUNT, {})
+
+
+def my_data(request: Request) -> HttpResponse:
+    """A copy of the patient's own data: record, assessments summary, diary and the
+    rendered programmes, as a ZIP of JSON and PDFs (issue 11, item 3)."""
+    patient = _own_record(request)
+    archive = export.patient_archive(patient)
+    audit.record(request, "patient_data_exported", patient=patient)
+    response = HttpResponse(archive, content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="my-rehab-data.zip"'
+    return response

@@ -110,6 +110,7 @@ expect("public:diary", **PUBLIC)
 expect("public:my_diary", **PATIENT_ONLY)
 expect("public:my_programmes", **PATIENT_ONLY)
 expect("public:my_programme_download", **PATIENT_ONLY)
+expect("public:my_data", **PATIENT_ONLY)
 
 
 @dataclass
