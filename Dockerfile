@@ -26,4 +26,4 @@ RUN DEBUG=0 ALLOWED_HOSTS=build SECRET_KEY=build-only-not-secret-0123456789abcde
 ENV STATIC_ROOT=/app/staticfiles
 USER pht
 EXPOSE 8000
-CMD ["gunicorn", "pht_clinic.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "pht_clinic.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "--logger-class", "pht_clinic.gunicorn_logging.RedactingLogger"]

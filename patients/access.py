@@ -28,7 +28,7 @@ ALLOWED: dict[Need, frozenset[str]] = {
 }
 
 
-def _not_found(request: HttpRequest, patient: Patient | None = None) -> Http404:
+def not_found(request: HttpRequest, patient: Patient | None = None) -> Http404:
     """A 404 for anything outside the user's reach, recorded in the audit trail (the 403
     handler records refusals of a role, accounts.errors.forbidden)."""
     audit.record(request, "access_denied", patient=patient, outcome="denied")
@@ -46,7 +46,7 @@ def get_patient_for_user(
             .get(public_id=public_id)
         )
     except Patient.DoesNotExist:
-        raise _not_found(request) from None
+        raise not_found(request) from None
     role = getattr(user, "role", "")
     if role not in ALLOWED[need] or (role == "patient" and need != "status"):
         raise PermissionDenied
@@ -62,4 +62,4 @@ def get_assessment_for_user(
             public_id=assessment_id
         )
     except Assessment.DoesNotExist:
-        raise _not_found(request, patient) from None
+        raise not_found(request, patient) from None

@@ -459,14 +459,26 @@ class AssessmentForm(forms.ModelForm):
             raise forms.ValidationError("The visit date cannot be in the future.")
         if day < self.patient.date_of_birth:
             raise forms.ValidationError("The visit date is before the patient's date of birth.")
-        later = self.patient.assessments.filter(visit_date__gte=day)
+        if self.instance.pk and day == self.instance.visit_date:
+            return day  # an edit or amendment that keeps the date keeps its place
+        # Visits are kept in order: the rules count days from one visit to the next.
+        others = self.patient.assessments.exclude(pk=self.instance.pk)
         if self.instance.pk:
-            later = later.exclude(pk=self.instance.pk)
-        if later.exists():
-            last = self.patient.assessments.exclude(pk=self.instance.pk).latest("visit_date")
+            before = others.filter(visit_date__lt=self.instance.visit_date)
+            after = others.filter(visit_date__gt=self.instance.visit_date)
+        else:
+            before, after = others, others.none()
+        previous = before.order_by("-visit_date").first()
+        following = after.order_by("visit_date").first()
+        if previous is not None and day <= previous.visit_date:
             raise forms.ValidationError(
-                f"Visits are recorded in order: this patient's latest visit is on "
-                f"{last.visit_date:%d %b %Y}. Choose a later date."
+                f"Visits are recorded in order: the visit before this one is on "
+                f"{previous.visit_date:%d %b %Y}. Choose a later date."
+            )
+        if following is not None and day >= following.visit_date:
+            raise forms.ValidationError(
+                f"Visits are recorded in order: the next visit is on "
+                f"{following.visit_date:%d %b %Y}. Choose an earlier date."
             )
         return day
 

@@ -70,10 +70,16 @@ def save_assessment(
         else ("assessment_signed" if sign else "assessment_saved")
     )
     audit.record(None, action, actor=user, patient=patient, obj=assessment)
-    decision = getattr(assessment, "decision", None) if not is_new else None
-    if (sign and not was_signed) or (was_signed and decision is not None and decision.is_pending):
+    if (sign and not was_signed) or (was_signed and _is_latest_visit(assessment)):
+        # An amendment of the latest visit is decided again: a red flag added afterwards
+        # must pause the programme, and the clinician confirms the new recommendation.
         record_decision(assessment, user)
     return assessment
+
+
+def _is_latest_visit(assessment: Assessment) -> bool:
+    later = assessment.patient.assessments.signed().filter(visit_date__gt=assessment.visit_date)
+    return not later.exists()
 
 
 @transaction.atomic

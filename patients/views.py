@@ -4,7 +4,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Max, Q
@@ -14,6 +13,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from accounts import audit, pending_form
+from accounts.access import require_clinic_staff
 from accounts.http import AuthenticatedHttpRequest as Request
 from rehab import services as rehab_services
 from rehab.models import StageDecision
@@ -34,13 +34,8 @@ from .models import Assessment, Patient
 PAGE_SIZE = 25
 
 
-def _staff_only(request: Request) -> None:
-    if not getattr(request.user, "is_clinic_staff", False):
-        raise PermissionDenied  # recorded by the 403 handler
-
-
 def patient_list(request: Request) -> HttpResponse:
-    _staff_only(request)
+    require_clinic_staff(request)
     form = PatientSearchForm(request.GET or None)
     patients = (
         Patient.objects.visible_to(request.user)
@@ -74,8 +69,7 @@ def patient_list(request: Request) -> HttpResponse:
 
 
 def patient_create(request: Request) -> HttpResponse:
-    _staff_only(request)
-    clinic = request.user.clinic
+    clinic = require_clinic_staff(request)
     data = request.POST if request.method == "POST" else pending_form.pop(request)
     form = PatientForm(
         data, clinic=clinic, initial={"physio": request.user if request.user.is_physio else None}

@@ -24,11 +24,12 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce, NullIf
 
 from accounts.models import Clinic, User
 from patients.models import Assessment, Patient
 
-from .models import DiaryEntry, Plan, StageDecision
+from .models import DiaryEntry, Plan, StageDecision, parameters_for
 
 FLARE_WINDOW_DAYS = 14  # issue 7: REGRESS or AMBER in the last 14 days
 
@@ -43,6 +44,8 @@ def caseload(user: User) -> Annotated:
     if user.is_physio:
         patients = patients.filter(physio=user)
     latest = StageDecision.objects.filter(patient=OuterRef("pk")).order_by("-visit_date", "-id")
+    # What was accepted: the clinician's override, else the rules' action (also while pending).
+    accepted = Coalesce(NullIf("final_action", Value("")), "engine_action")
     return patients.annotate(
         last_visit=Subquery(
             Assessment.objects.filter(patient=OuterRef("pk"), signed_at__isnull=False)
@@ -50,13 +53,17 @@ def caseload(user: User) -> Annotated:
             .values("visit_date")[:1]
         ),
         decision_date=Subquery(latest.values("visit_date")[:1]),
-        decision_action=Subquery(latest.values("engine_action")[:1]),
+        decision_action=Subquery(latest.annotate(accepted=accepted).values("accepted")[:1]),
+        decision_engine_action=Subquery(latest.values("engine_action")[:1]),
         decision_flags=Subquery(latest.values("engine_flags")[:1]),
         decision_status=Subquery(latest.values("status")[:1]),
         decision_urgency=Subquery(latest.values("engine_urgency")[:1]),
         decision_assessment=Subquery(latest.values("assessment__public_id")[:1]),
+        # A programme counts only if it is for the patient's current stage.
         has_programme=Exists(
-            Plan.objects.filter(patient=OuterRef("pk"), status=Plan.Status.ISSUED)
+            Plan.objects.filter(
+                patient=OuterRef("pk"), status=Plan.Status.ISSUED, stage=OuterRef("stage")
+            )
         ),
         urgency_rank=Case(
             When(decision_urgency="EMERGENCY", then=Value(0)),
@@ -83,23 +90,24 @@ class Queue:
 def queues(base: Annotated, clinic: Clinic, today: date) -> list[Queue]:
     """The queues at the top of the caseload, most urgent first (issue 7, item 2)."""
     flare_since = today - timedelta(days=FLARE_WINDOW_DAYS)
-    recent_flare = StageDecision.objects.filter(
-        patient=OuterRef("pk"), visit_date__gte=flare_since
-    ).filter(Q(engine_action="REGRESS") | Q(engine_flags__icontains="AMBER"))
+    recent_flare = (
+        StageDecision.objects.filter(patient=OuterRef("pk"), visit_date__gte=flare_since)
+        .annotate(accepted=Coalesce(NullIf("final_action", Value("")), "engine_action"))
+        .filter(Q(accepted="REGRESS") | Q(engine_flags__icontains="AMBER"))
+    )
     # A flagged diary entry raises the flag at once, between visits (issue 9).
     diary_flare = DiaryEntry.objects.filter(
         patient=OuterRef("pk"), flagged=True, day__gte=flare_since
     )
     overdue_before = today - timedelta(days=clinic.overdue_days)
+    plateau_days = parameters_for(clinic).PLATEAU_DAYS
     in_programme = base.exclude(status=Patient.Status.COMPLETED)
     return [
         Queue(
             "referral",
             "Red flags and referrals",
             "The latest recommendation is a referral; see the assessment now.",
-            base.filter(decision_action="REFER")
-            .exclude(decision_status="overridden")
-            .order_by("urgency_rank", "decision_date"),
+            base.filter(decision_action="REFER").order_by("urgency_rank", "decision_date"),
         ),
         Queue(
             "flare",
@@ -114,7 +122,7 @@ def queues(base: Annotated, clinic: Clinic, today: date) -> list[Queue]:
             "Ready to progress, not yet confirmed",
             "The rules recommend progressing or completing; confirm or override.",
             base.filter(
-                decision_status="pending", decision_action__in=["PROGRESS", "COMPLETE"]
+                decision_status="pending", decision_engine_action__in=["PROGRESS", "COMPLETE"]
             ).order_by("decision_date"),
         ),
         Queue(
@@ -122,14 +130,18 @@ def queues(base: Annotated, clinic: Clinic, today: date) -> list[Queue]:
             f"Overdue: no assessment for {clinic.overdue_days} days",
             "Book or record a review.",
             in_programme.filter(
-                Q(last_visit__lt=overdue_before) | Q(last_visit__isnull=True)
+                Q(last_visit__lt=overdue_before)
+                | Q(last_visit__isnull=True, created_at__date__lt=overdue_before)
             ).order_by(F("last_visit").asc(nulls_first=True)),
         ),
         Queue(
             "plateau",
             "Plateau",
-            "More than 56 days in the same stage (PROTOCOL 3.3 PLATEAU flag).",
-            base.filter(decision_flags__icontains="PLATEAU").order_by("stage_entered_on"),
+            f"More than {plateau_days} days in the same stage at the last review "
+            "(PROTOCOL 3.3 PLATEAU flag), and kept in it.",
+            base.filter(decision_flags__icontains="PLATEAU", decision_action="STAY").order_by(
+                "stage_entered_on"
+            ),
         ),
         Queue(
             "no_programme",

@@ -7,15 +7,17 @@ from typing import cast
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from accounts import audit
+from accounts.access import require_clinic_admin, require_clinic_staff
 from accounts.http import AuthenticatedHttpRequest as Request
 from accounts.models import User
 from patients.access import get_patient_for_user
@@ -70,11 +72,6 @@ class CaseloadFilterForm(forms.Form):
         style_filter_widgets(self)
 
 
-def _require_staff(request: Request) -> None:
-    if not request.user.is_clinic_staff or request.user.clinic is None:
-        raise PermissionDenied  # recorded by the 403 handler
-
-
 def _filtered(
     request: Request,
 ) -> tuple[caseload.Annotated, list[caseload.Queue], CaseloadFilterForm]:
@@ -89,21 +86,20 @@ def _filtered(
     sort = "name"
     if form.is_valid():
         data = form.cleaned_data
+        if data.get("queue"):
+            rows = next(q for q in queues if q.key == data["queue"]).patients
         for word in (data.get("q") or "").split():
-            rows = rows.filter(first_name__icontains=word) | rows.filter(last_name__icontains=word)
+            rows = rows.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
         if data.get("stage"):
             rows = rows.filter(stage=data["stage"])
         if data.get("physio"):
             rows = rows.filter(physio=data["physio"])
-        if data.get("queue"):
-            chosen = next(q for q in queues if q.key == data["queue"])
-            rows = chosen.patients
         sort = data.get("sort") or "name"
     return rows.order_by(*caseload.SORTS[sort]), queues, form  # type: ignore[arg-type]
 
 
 def caseload_page(request: Request) -> HttpResponse:
-    _require_staff(request)
+    require_clinic_staff(request)
     rows, queues, form = _filtered(request)
     today = clinic_today(request.user.clinic)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -162,7 +158,7 @@ def _visah_chart(points: list[tuple[int, float, int]]) -> str:
 
 
 def caseload_csv(request: Request) -> HttpResponse:
-    _require_staff(request)
+    require_clinic_staff(request)
     rows, _, _ = _filtered(request)
     out = io.StringIO()
     caseload.write_csv(rows, out, clinic_today(request.user.clinic))
@@ -174,8 +170,7 @@ def caseload_csv(request: Request) -> HttpResponse:
 
 @require_POST
 def reassign(request: Request, public_id: str) -> HttpResponse:
-    if not request.user.is_clinic_admin:
-        raise PermissionDenied
+    require_clinic_admin(request)
     patient = get_patient_for_user(request, public_id, "edit_record")
     try:
         physio = User.objects.get(

@@ -58,7 +58,8 @@ def patient_archive(patient: Patient) -> bytes:
         archive.writestr("diary.json", json.dumps(diary, indent=2, ensure_ascii=False))
         issued = patient.plans.exclude(status=Plan.Status.DRAFT).order_by("version")
         for plan in issued:
-            job = plan.render_jobs.filter(status=RenderJob.Status.READY).first()
+            paused = patient.status == Patient.Status.PAUSED
+            job = plan.render_jobs.filter(status=RenderJob.Status.READY, paused=paused).first()
             path = programmes.ready_file(job) if job else None
             if path is not None:
                 archive.write(path, f"programmes/programme-v{plan.version}.pdf")

@@ -153,6 +153,14 @@ class ClinicExerciseForm(forms.ModelForm):
         hip = data.get("hip_flexion_max_deg")
         if hip is not None and not -30 <= hip <= 150:
             self.add_error("hip_flexion_max_deg", "Enter an angle from -30 to 150 degrees.")
+        # Supporting work is exempt from the stage limits (PROTOCOL 2) because it does not
+        # load the hamstring in hip flexion: a clinic exercise may claim that only up to 30°.
+        if data.get("supporting") and (hip is None or hip > 30):
+            self.add_error(
+                "supporting",
+                "Supporting exercises must stay within 30° of hip flexion under load; "
+                "record the hip flexion, or untick 'supporting'.",
+            )
         for a, b in (
             ("sets_min", "sets_max"),
             ("reps_min", "reps_max"),

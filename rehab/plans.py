@@ -16,7 +16,7 @@ from accounts.models import User
 from patients.models import Patient
 
 from . import library_v1
-from .models import Exercise, Plan, PlanItem
+from .models import Exercise, PatientLink, Plan, PlanItem
 
 
 class PlanError(Exception):
@@ -199,6 +199,11 @@ def add_exercise(plan: Plan, lock_version: int, exercise: Exercise, user: User) 
 def issue(plan: Plan, lock_version: int, user: User) -> Plan:
     """Freeze this version as the patient's current programme; the previous one is kept."""
     patient = Patient.objects.select_for_update().get(pk=plan.patient_id)
+    if plan.stage != patient.stage:
+        raise PlanError(
+            f"This plan is for stage {plan.stage}, but the patient is now in stage "
+            f"{patient.stage}: build the stage {patient.stage} plan from its template."
+        )
     _claim(plan, lock_version)
     for item in plan.items.select_related("exercise"):
         error = stage_use_error(item.exercise, plan.stage)
@@ -206,12 +211,24 @@ def issue(plan: Plan, lock_version: int, user: User) -> Plan:
             raise PlanError(error)
     if not plan.items.exists():
         raise PlanError("Add at least one exercise before issuing the plan.")
-    patient.plans.filter(status=Plan.Status.ISSUED).update(status=Plan.Status.SUPERSEDED)
+    superseded = patient.plans.filter(status=Plan.Status.ISSUED)
+    # A diary link is bound to the current plan: the old one's links stop working.
+    PatientLink.objects.filter(
+        plan__in=superseded, purpose=PatientLink.Purpose.DIARY, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    superseded.update(status=Plan.Status.SUPERSEDED)
     plan.refresh_from_db()
     plan.status, plan.issued_by, plan.issued_at = Plan.Status.ISSUED, user, timezone.now()
     plan.save(update_fields=["status", "issued_by", "issued_at", "updated_at"])
     audit.record(None, "plan_issued", actor=user, patient=patient, obj=plan)
     return plan
+
+
+def _fresh_draft(plan: Plan, user: User, note: str) -> Plan:
+    """A new draft copied from the issued ``plan``; a reduction is never applied twice."""
+    if plan.is_draft or plan.patient.plans.filter(status=Plan.Status.DRAFT).exists():
+        raise PlanError("There is already a draft of this plan: change its doses there.")
+    return new_draft_from(plan, user, note=note)
 
 
 def reduced(value: int | None, percent: int) -> int | None:
@@ -227,19 +244,20 @@ def reduce_dose(plan: Plan, percent: int, user: User) -> Plan:
     if not low <= percent <= high:
         raise PlanError(f"Choose a reduction between {low} and {high} %.")
     note = f"Dose reduced by {percent} % after an amber response (PROTOCOL 3.5)."
-    draft = new_draft_from(plan, user, note=note) if not plan.is_draft else plan
+    draft = _fresh_draft(plan, user, note)
     for item in draft.items.select_related("exercise"):
         if item.exercise.supporting:
             continue
         item.reps, item.hold_s = reduced(item.reps, percent), reduced(item.hold_s, percent)
         item.save(update_fields=["reps", "hold_s"])
+    audit.record(None, "plan_updated", actor=user, patient=plan.patient, obj=draft)
     return draft
 
 
 @transaction.atomic
 def stage1_reduced_dose(plan: Plan, user: User) -> Plan:
     """REGRESS at stage 1: shorter holds, fewer sets (PROTOCOL 1.3 [CFG])."""
-    draft = new_draft_from(plan, user, note=library_v1.STAGE1_REDUCED_DOSE)
+    draft = _fresh_draft(plan, user, library_v1.STAGE1_REDUCED_DOSE)
     for item in draft.items.select_related("exercise"):
         if item.exercise.dose_type == Exercise.DoseType.ISOMETRIC_HOLD:
             item.hold_s = min(item.hold_s or 20, 20)

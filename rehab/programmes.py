@@ -162,6 +162,10 @@ def create_link(
     only its hash is stored (SECURITY.md "patient links")."""
     token = secrets.token_urlsafe(32)
     days = plan.patient.clinic.patient_link_days
+    if purpose == PatientLink.Purpose.DIARY:
+        # Printed on the programme, which serves the whole stage: it lasts as long as the
+        # plan is current (revoked when a new version is issued), at most DIARY_LINK_DAYS.
+        days = settings.DIARY_LINK_DAYS
     link = PatientLink.objects.create(
         plan=plan,
         purpose=purpose,

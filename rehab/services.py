@@ -129,9 +129,7 @@ def record_decision(assessment: Assessment, user: User) -> StageDecision:
 
 
 # Stage after an override, by action (the clinician picks the action; the stage follows).
-def stage_after(
-    action: rules.Action, stage_before: int | None, chosen_stage: int | None
-) -> int | None:
+def stage_after(action: rules.Action, stage_before: int | None) -> int | None:
     if action is rules.Action.START_STAGE_1:
         return 1
     if action is rules.Action.START_STAGE_2:
@@ -145,9 +143,20 @@ def stage_after(
     return stage_before
 
 
+class AlreadyDecided(Exception):
+    """Someone confirmed or overrode this recommendation first."""
+
+
+def _lock_pending(decision: StageDecision) -> StageDecision:
+    locked = StageDecision.objects.select_for_update().get(pk=decision.pk)
+    if not locked.is_pending:
+        raise AlreadyDecided
+    return locked
+
+
 @transaction.atomic
 def confirm(decision: StageDecision, user: User) -> StageDecision:
-    decision = StageDecision.objects.select_for_update().get(pk=decision.pk)
+    decision = _lock_pending(decision)
     decision.status = StageDecision.Status.CONFIRMED
     decision.final_action = decision.engine_action
     decision.final_stage = decision.engine_stage
@@ -162,10 +171,10 @@ def confirm(decision: StageDecision, user: User) -> StageDecision:
 def override(
     decision: StageDecision, user: User, action: rules.Action, reason: str
 ) -> StageDecision:
-    decision = StageDecision.objects.select_for_update().get(pk=decision.pk)
+    decision = _lock_pending(decision)
     decision.status = StageDecision.Status.OVERRIDDEN
     decision.final_action = action.value
-    decision.final_stage = stage_after(action, decision.stage_before, None)
+    decision.final_stage = stage_after(action, decision.stage_before)
     decision.override_reason = reason
     decision.decided_by, decision.decided_at = user, timezone.now()
     decision.save()

@@ -5,6 +5,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
@@ -13,9 +14,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts import audit
+from accounts.access import require_clinic_admin, require_clinic_staff
 from accounts.http import AuthenticatedHttpRequest as Request
 from accounts.models import Clinic
-from patients.access import Need, get_assessment_for_user, get_patient_for_user
+from patients.access import Need, get_assessment_for_user, get_patient_for_user, not_found
 from patients.models import Patient
 
 from . import library_v1, plans, programmes, rules, schedule, services
@@ -53,7 +55,11 @@ def decision_confirm(request: Request, public_id: str, assessment_id: str) -> Ht
     if not decision.is_pending:
         messages.info(request, "This recommendation has already been decided.")
         return _back(decision)
-    services.confirm(decision, request.user)
+    try:
+        services.confirm(decision, request.user)
+    except services.AlreadyDecided:
+        messages.info(request, "This recommendation has already been decided.")
+        return _back(decision)
     messages.success(request, f"Confirmed: {decision.get_engine_action_display()}.")
     return _back(decision)
 
@@ -66,7 +72,11 @@ def decision_override(request: Request, public_id: str, assessment_id: str) -> H
     form = OverrideForm(request.POST or None, decision=decision)
     if request.method == "POST" and form.is_valid():
         action = rules.Action(form.cleaned_data["action"])
-        services.override(decision, request.user, action, form.cleaned_data["reason"])
+        try:
+            services.override(decision, request.user, action, form.cleaned_data["reason"])
+        except services.AlreadyDecided:
+            messages.info(request, "This recommendation has already been decided.")
+            return _back(decision)
         messages.success(
             request, "Your decision and its reason are recorded beside the recommendation."
         )
@@ -90,7 +100,7 @@ def get_plan_for_user(
             public_id=plan_id
         )
     except Plan.DoesNotExist:
-        raise Http404("No such plan") from None
+        raise not_found(request, patient) from None
 
 
 def _bridge_candidates(patient: Patient, stage: int) -> QuerySet[Exercise]:
@@ -128,6 +138,7 @@ def plan_list(request: Request, public_id: str) -> HttpResponse:
         and latest.final_action == "REGRESS"
         and latest.stage_before == 1,
     }
+    audit.record(request, "plans_viewed", patient=patient)
     return render(request, "rehab/plan_list.html", context)
 
 
@@ -173,7 +184,8 @@ def _plan_context(plan: Plan, formset: Any = None, add_form: Any = None) -> dict
         except (TypeError, ValueError):
             continue
     rows = [{"item": item, "form": forms_by_id.get(item.pk)} for item in items]
-    latest_job = plan.render_jobs.first()
+    paused = plan.patient.status == Patient.Status.PAUSED
+    latest_job = plan.render_jobs.filter(paused=paused).first()
     return {
         "plan": plan,
         "patient": plan.patient,
@@ -189,6 +201,7 @@ def _plan_context(plan: Plan, formset: Any = None, add_form: Any = None) -> dict
 
 def plan_detail(request: Request, public_id: str, plan_id: str) -> HttpResponse:
     plan = get_plan_for_user(request, public_id, plan_id)
+    audit.record(request, "plan_viewed", patient=plan.patient, obj=plan)
     return render(request, "rehab/plan_detail.html", _plan_context(plan))
 
 
@@ -267,12 +280,18 @@ def plan_issue(request: Request, public_id: str, plan_id: str) -> HttpResponse:
 def plan_revise(request: Request, public_id: str, plan_id: str) -> HttpResponse:
     plan = get_plan_for_user(request, public_id, plan_id, "edit_clinical")
     form = ReduceDoseForm(request.POST)
-    if "percent" in request.POST and form.is_valid():
-        draft = plans.reduce_dose(plan, form.cleaned_data["percent"], request.user)
-    elif "stage1_reduce" in request.POST:
-        draft = plans.stage1_reduced_dose(plan, request.user)
-    else:
-        draft = plans.new_draft_from(plan, request.user)
+    try:
+        if "percent" in request.POST:
+            if not form.is_valid():
+                raise plans.PlanError("Choose a reduction of 10, 15 or 20 %.")
+            draft = plans.reduce_dose(plan, form.cleaned_data["percent"], request.user)
+        elif "stage1_reduce" in request.POST:
+            draft = plans.stage1_reduced_dose(plan, request.user)
+        else:
+            draft = plans.new_draft_from(plan, request.user)
+    except plans.PlanError as error:
+        messages.error(request, str(error))
+        return redirect("rehab:plans", plan.patient.public_id)
     messages.success(request, f"Draft version {draft.version} is ready to edit.")
     return redirect("rehab:plan", plan.patient.public_id, draft.public_id)
 
@@ -281,9 +300,7 @@ def plan_revise(request: Request, public_id: str, plan_id: str) -> HttpResponse:
 
 
 def exercise_library(request: Request) -> HttpResponse:
-    if not request.user.is_clinic_staff:
-        raise PermissionDenied
-    clinic = request.user.clinic
+    clinic = require_clinic_staff(request)
     exercises = Exercise.objects.filter(Q(clinic__isnull=True) | Q(clinic=clinic))
     hidden = set(clinic.hidden_exercises.values_list("pk", flat=True)) if clinic else set()
     return render(
@@ -293,15 +310,9 @@ def exercise_library(request: Request) -> HttpResponse:
     )
 
 
-def _require_admin(request: Request) -> Clinic:
-    if not request.user.is_clinic_admin or request.user.clinic is None:
-        raise PermissionDenied
-    return request.user.clinic
-
-
 @require_POST
 def exercise_toggle(request: Request, pk: int) -> HttpResponse:
-    clinic = _require_admin(request)
+    clinic = require_clinic_admin(request)
     exercise = get_object_or_404(
         Exercise.objects.filter(Q(clinic__isnull=True) | Q(clinic=clinic)), pk=pk
     )
@@ -315,14 +326,18 @@ def exercise_toggle(request: Request, pk: int) -> HttpResponse:
 
 
 def exercise_create(request: Request) -> HttpResponse:
-    _require_admin(request)
+    clinic = require_clinic_admin(request)
     form = ClinicExerciseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        exercise = form.save(commit=False)
-        exercise.clinic = request.user.clinic
-        count = Exercise.objects.filter(clinic=request.user.clinic).count()
-        exercise.code = f"C-{count + 1:02d}"
-        exercise.save()
+        with transaction.atomic():
+            # The clinic row is the lock: two admins adding at once get C-01 and C-02.
+            Clinic.objects.select_for_update().get(pk=clinic.pk)
+            exercise = form.save(commit=False)
+            exercise.clinic = clinic
+            count = Exercise.objects.filter(clinic=clinic).count()
+            exercise.code = f"C-{count + 1:02d}"
+            exercise.save()
+            audit.record(request, "exercise_created", obj=exercise)
         messages.success(request, f"{exercise.name} added to the clinic's library.")
         return redirect("rehab:exercises")
     return render(request, "rehab/exercise_form.html", {"form": form})
@@ -331,11 +346,11 @@ def exercise_create(request: Request) -> HttpResponse:
 # -- Printable programmes and patient links (issue 6) ---------------------------------------
 
 
-def _job_for(plan: Plan, job_id: UUID | str) -> RenderJob:
+def _job_for(request: Request, plan: Plan, job_id: UUID | str) -> RenderJob:
     try:
         return plan.render_jobs.get(public_id=job_id)
     except RenderJob.DoesNotExist:
-        raise Http404("No such programme") from None
+        raise not_found(request, plan.patient) from None
 
 
 def _job_status(request: Request, job: RenderJob) -> dict[str, Any]:
@@ -368,14 +383,15 @@ def programme_request(request: Request, public_id: str, plan_id: str) -> HttpRes
 
 def programme_status(request: Request, public_id: str, plan_id: str, job_id: str) -> JsonResponse:
     plan = get_plan_for_user(request, public_id, plan_id)
-    return JsonResponse(_job_status(request, _job_for(plan, job_id)))
+    return JsonResponse(_job_status(request, _job_for(request, plan, job_id)))
 
 
 def _serve(
     request: Request | HttpRequest, job: RenderJob, patient: Patient, action: str
 ) -> FileResponse:
     path = programmes.ready_file(job)
-    if path is None:
+    # After a red-flag referral only the "programme paused" document may be handed out.
+    if path is None or job.paused != (patient.status == Patient.Status.PAUSED):
         raise Http404("The programme is not ready")
     audit.record(request, action, patient=patient, obj=job)
     name = f"programme-v{job.plan.version}.pdf"
@@ -388,7 +404,7 @@ def programme_download(
     request: Request, public_id: str, plan_id: str, job_id: str
 ) -> HttpResponseBase:
     plan = get_plan_for_user(request, public_id, plan_id)
-    return _serve(request, _job_for(plan, job_id), plan.patient, "programme_downloaded")
+    return _serve(request, _job_for(request, plan, job_id), plan.patient, "programme_downloaded")
 
 
 @require_POST

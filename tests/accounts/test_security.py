@@ -183,6 +183,21 @@ def test_15_minutes_idle_logs_out_and_a_posted_form_survives_the_login(world):
     assert 'value="kept@example.org"' not in client.get(reverse("staff_invite")).content.decode()
 
 
+def test_a_kept_form_is_never_offered_to_someone_else(world):
+    client = log_in(world.admin)
+    age_session(client, idle=15 * 60 + 5)
+    form = {"email": "secret@example.org", "first_name": "Secret", "last_name": "Typing"}
+    client.post(reverse("staff_invite"), {**form, "role": "physio"})
+    # Another person logs in on the same browser (a shared clinic PC).
+    client.post(
+        reverse("login"),
+        {"username": "otheradmin", "password": PASSWORD, "next": reverse("staff_invite")},
+        REMOTE_ADDR="10.0.0.1",
+    )
+    page = client.get(reverse("staff_invite")).content.decode()
+    assert "secret@example.org" not in page and "Secret" not in page
+
+
 def test_sessions_end_after_12_hours_however_active(world):
     client = log_in(world.admin)
     age_session(client, idle=1, started=12 * 3600 + 5)

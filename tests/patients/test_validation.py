@@ -221,7 +221,7 @@ def test_double_submission_creates_one_record(world, patient):
     assert client.post(url, data).status_code == 302
     second = client.post(url, data)
     assert second.status_code == 200
-    assert "latest visit is on" in second.content.decode()
+    assert "the visit before this one is on" in second.content.decode()
     assert Assessment.objects.count() == 1
 
 

@@ -55,7 +55,7 @@ def issued_plan(stage: int, **patient_fields) -> Plan:
         name="Riverside Physiotherapy", address="12 River Lane\nKingston", phone="020 7946 0000"
     )
     physio = make_user(clinic, first_name="Sam", last_name="Okafor")
-    patient = make_patient(clinic, physio, **patient_fields)
+    patient = make_patient(clinic, physio, stage=stage, **patient_fields)
     plan = plans.create_from_template(patient, stage, physio)
     plan.refresh_from_db()
     return plans.issue(plan, plan.lock_version, physio)

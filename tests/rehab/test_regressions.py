@@ -1,0 +1,180 @@
+"""Defects found in review, each pinned by a test."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import AuditEvent
+from patients.forms import AssessmentForm, clinic_today
+from patients.services import save_assessment
+from rehab import caseload, plans, programmes, rules, services, tasks
+from rehab.models import Plan
+
+from ..conftest import client_for
+from ..factories import assessment_post, make_assessment, make_patient
+
+
+def day(world, days_ago):
+    return (clinic_today(world.clinic) - timedelta(days=days_ago)).isoformat()
+
+
+def started(world, days_ago=10, g1="5", **fields):
+    patient = make_patient(world.clinic, world.physio, **fields)
+    first = make_assessment(
+        patient,
+        world.physio,
+        visit_date=day(world, days_ago),
+        G1_nprs=g1,
+        sitting_tolerance_min="15",
+    )
+    services.confirm(first.decision, world.physio)
+    patient.refresh_from_db()
+    return patient, first
+
+
+def issued(patient, user):
+    draft = plans.create_from_template(patient, patient.stage, user)
+    return plans.issue(draft, draft.lock_version, user)
+
+
+def test_a_paused_patient_never_gets_the_full_programme(world, settings, tmp_path):
+    settings.PROGRAMME_DIR = tmp_path
+    patient, _ = started(world)
+    plan = issued(patient, world.physio)
+    full = programmes.request_render(plan, world.physio)
+    tasks.render_programme(full.pk)
+    make_assessment(
+        patient,
+        world.physio,
+        visit_date=day(world, 1),
+        red_flags_none=None,
+        red_flags=["RF_AVULSION"],
+    )
+    patient.refresh_from_db()
+    assert patient.status == "paused"
+    url = reverse(
+        "rehab:programme_download", args=[patient.public_id, plan.public_id, full.public_id]
+    )
+    assert client_for(world.physio).get(url).status_code == 404
+    page = client_for(world.physio).get(
+        reverse("rehab:plan", args=[patient.public_id, plan.public_id])
+    )
+    assert str(full.public_id) not in page.content.decode()
+
+
+def test_amending_the_latest_visit_with_a_red_flag_pauses_and_decides_again(world):
+    patient, _ = started(world)
+    review = make_assessment(patient, world.physio, visit_date=day(world, 2), G1_nprs="4")
+    services.confirm(review.decision, world.physio)
+    data = assessment_post(
+        visit_date=day(world, 2), G1_nprs="4", red_flags_none=None, red_flags=["RF_CAUDA_EQUINA"]
+    )
+    form = AssessmentForm(data, instance=review, patient=patient, stage=review.stage_before)
+    assert form.is_valid(), form.errors
+    save_assessment(form, world.physio, sign=True, amendment_reason="Saddle numbness reported")
+    review.decision.refresh_from_db()
+    patient.refresh_from_db()
+    assert review.decision.engine_action == "REFER" and review.decision.is_pending
+    assert patient.status == "paused"
+
+
+def test_a_plan_for_another_stage_cannot_be_issued(world):
+    patient, _ = started(world)  # stage 1
+    old = issued(patient, world.physio)
+    patient.stage = 2  # a progression confirmed since
+    patient.save()
+    draft = plans.new_draft_from(old, world.physio)
+    with pytest.raises(plans.PlanError, match="now in stage 2"):
+        plans.issue(draft, draft.lock_version, world.physio)
+    queue = next(
+        q for q in caseload.queues(
+            caseload.caseload(world.admin), world.clinic, clinic_today(world.clinic)
+        ) if q.key == "no_programme"
+    )  # fmt: skip
+    assert patient in list(queue.patients)  # a stage 1 programme does not count for stage 2
+
+
+def _queue(world, key):
+    base = caseload.caseload(world.admin)
+    return next(
+        q for q in caseload.queues(base, world.clinic, clinic_today(world.clinic)) if q.key == key
+    )
+
+
+def test_queues_follow_what_the_clinician_accepted(world):
+    referred, _ = started(world, last_name="OverriddenToRefer")
+    review = make_assessment(referred, world.physio, visit_date=day(world, 1), G1_nprs="4")
+    services.override(review.decision, world.physio, rules.Action.REFER, "Query lumbar source")
+    regressed, _ = started(world, last_name="OverriddenToRegress")
+    review = make_assessment(regressed, world.physio, visit_date=day(world, 1), G1_nprs="4")
+    services.override(review.decision, world.physio, rules.Action.REGRESS, "Flared after a race")
+    assert "OverriddenToRefer" in {p.last_name for p in _queue(world, "referral").patients}
+    assert "OverriddenToRegress" in {p.last_name for p in _queue(world, "flare").patients}
+
+
+def test_an_older_draft_can_still_be_finished(world):
+    patient = make_patient(world.clinic, world.physio)
+    draft = make_assessment(patient, world.physio, sign=False, visit_date=day(world, 10))
+    make_assessment(patient, world.physio, sign=False, visit_date=day(world, 3))
+    url = reverse("patients:assessment_edit", args=[patient.public_id, draft.public_id])
+    data = assessment_post(
+        visit_type="initial", visit_date=day(world, 10), sign=None, nprs_worst_7d="6"
+    )
+    assert client_for(world.physio).post(url, data).status_code == 302
+    moved = client_for(world.physio).post(url, {**data, "visit_date": day(world, 2)})
+    assert "the next visit is on" in moved.content.decode()
+
+
+def test_a_recommendation_is_decided_once(world):
+    patient = make_patient(world.clinic, world.physio)
+    decision = make_assessment(patient, world.physio, visit_date=day(world, 3)).decision
+    services.confirm(decision, world.physio)
+    with pytest.raises(services.AlreadyDecided):
+        services.override(decision, world.colleague, rules.Action.START_STAGE_1, "Too late")
+    decision.refresh_from_db()
+    assert decision.status == "confirmed"
+
+
+def test_supporting_clinic_exercises_cannot_hide_hip_flexion(world):
+    response = client_for(world.admin).post(
+        reverse("rehab:exercise_create"),
+        {"name": "Deep squat hold", "stage_min": "1", "stage_max": "1",
+         "hip_flexion_max_deg": "120", "dose_type": "isometric_hold", "days_per_week": "5",
+         "min_hours_between_sessions": "0", "patient_text": "Squat down.", "supporting": "on"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "Supporting exercises must stay within 30°" in response.content.decode()
+
+
+def test_a_dose_reduction_is_never_applied_twice(world):
+    patient, _ = started(world, g1="2")
+    plan = issued(patient, world.physio)
+    plans.reduce_dose(plan, 20, world.physio)
+    with pytest.raises(plans.PlanError, match="already a draft"):
+        plans.reduce_dose(plan, 20, world.physio)
+    assert Plan.objects.filter(status="draft").count() == 1
+
+
+def test_a_queue_and_a_name_filter_narrow_together(world):
+    make_patient(world.clinic, world.physio, last_name="Zed")
+    started(world, days_ago=40, last_name="Zed Overdue")
+    started(world, days_ago=40, last_name="Other Overdue")
+    response = client_for(world.admin).get(reverse("rehab:caseload") + "?queue=overdue&q=Zed")
+    names = [p.last_name for p in response.context["page"]]
+    assert names == ["Zed Overdue"]
+
+
+def test_a_patient_added_today_is_not_overdue(world):
+    make_patient(world.clinic, world.physio, last_name="Brandnew")
+    assert "Brandnew" not in {p.last_name for p in _queue(world, "overdue").patients}
+
+
+def test_opening_plans_is_audited(world):
+    patient, _ = started(world, g1="2")
+    plan = issued(patient, world.physio)
+    client = client_for(world.colleague)
+    client.get(reverse("rehab:plans", args=[patient.public_id]))
+    client.get(reverse("rehab:plan", args=[patient.public_id, plan.public_id]))
+    actions = set(AuditEvent.objects.filter(actor=world.colleague).values_list("action", flat=True))
+    assert {"plans_viewed", "plan_viewed"} <= actions
