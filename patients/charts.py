@@ -93,7 +93,7 @@ class Chart:
                     "dash": dash,
                     "marker": marker,
                     "path": " ".join(f"{px},{py}" for px, py, _, _ in pts),
-                    "points": [{"x": px, "y": py, "value": v, "day": d} for px, py, v, d in pts],
+                    "markers": " ".join(_marker(marker, px, py) for px, py, _, _ in pts),
                     "legend_y": TOP + 14 * index,
                 }
             )
@@ -139,6 +139,18 @@ class Chart:
                 for d in days
             ],
         }
+
+
+def _marker(shape: str, x: float, y: float) -> str:
+    """SVG path data (numbers only) of one marker; a series draws all its markers as one
+    path, which keeps a chart of 100 visits cheap to render."""
+    if shape == "circle":
+        return f"M{x - 3.5:g} {y:g}a3.5 3.5 0 1 0 7 0a3.5 3.5 0 1 0 -7 0"
+    if shape == "square":
+        return f"M{x - 3.5:g} {y - 3.5:g}h7v7h-7z"
+    if shape == "triangle":
+        return f"M{x:g} {y - 4:g}l4 7h-8z"
+    return f"M{x:g} {y - 4:g}l4 4l-4 4l-4 -4z"  # diamond
 
 
 def _pick(days: list[X], n: int) -> list[X]:

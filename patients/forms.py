@@ -375,6 +375,13 @@ class AssessmentForm(forms.ModelForm):
 
     # -- sections for the template ---------------------------------------------------------
     def sections(self) -> list[dict[str, Any]]:
+        """The sections with their bound fields, in the order a physiotherapist examines."""
+        return [
+            {**section, "fields": [self[name] for name in section["fields"]]}
+            for section in self.section_names()
+        ]
+
+    def section_names(self) -> list[dict[str, Any]]:
         first_tests = self.test_codes_first()
         other_tests = [c for c in ALL_TESTS if c not in first_tests]
 

@@ -20,16 +20,14 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, NullIf
 
 from accounts.models import Clinic, User
 from patients.models import Assessment, Patient
 
-from .models import DiaryEntry, Plan, StageDecision, parameters_for
+from .models import Plan, parameters_for
 
 FLARE_WINDOW_DAYS = 14  # issue 7: REGRESS or AMBER in the last 14 days
 
@@ -39,26 +37,21 @@ Annotated = QuerySet[Any]
 
 
 def caseload(user: User) -> Annotated:
-    """Current patients of the clinic (admins) or of the physiotherapist, annotated."""
+    """Current patients of the clinic (admins) or of the physiotherapist, annotated from
+    their CaseStatus row (a join, not a subquery per patient)."""
     patients = Patient.objects.visible_to(user).active().select_related("physio")
     if user.is_physio:
         patients = patients.filter(physio=user)
-    latest = StageDecision.objects.filter(patient=OuterRef("pk")).order_by("-visit_date", "-id")
-    # What was accepted: the clinician's override, else the rules' action (also while pending).
-    accepted = Coalesce(NullIf("final_action", Value("")), "engine_action")
     return patients.annotate(
-        last_visit=Subquery(
-            Assessment.objects.filter(patient=OuterRef("pk"), signed_at__isnull=False)
-            .order_by("-visit_date")
-            .values("visit_date")[:1]
-        ),
-        decision_date=Subquery(latest.values("visit_date")[:1]),
-        decision_action=Subquery(latest.annotate(accepted=accepted).values("accepted")[:1]),
-        decision_engine_action=Subquery(latest.values("engine_action")[:1]),
-        decision_flags=Subquery(latest.values("engine_flags")[:1]),
-        decision_status=Subquery(latest.values("status")[:1]),
-        decision_urgency=Subquery(latest.values("engine_urgency")[:1]),
-        decision_assessment=Subquery(latest.values("assessment__public_id")[:1]),
+        last_visit=F("case__last_visit"),
+        last_flare_on=F("case__last_flare_on"),
+        decision_date=F("case__decision__visit_date"),
+        decision_action=F("case__decision_action"),
+        decision_engine_action=F("case__decision__engine_action"),
+        decision_flags=F("case__decision__engine_flags"),
+        decision_status=F("case__decision__status"),
+        decision_urgency=F("case__decision__engine_urgency"),
+        decision_assessment=F("case__decision__assessment__public_id"),
         # A programme counts only if it is for the patient's current stage.
         has_programme=Exists(
             Plan.objects.filter(
@@ -90,15 +83,6 @@ class Queue:
 def queues(base: Annotated, clinic: Clinic, today: date) -> list[Queue]:
     """The queues at the top of the caseload, most urgent first (issue 7, item 2)."""
     flare_since = today - timedelta(days=FLARE_WINDOW_DAYS)
-    recent_flare = (
-        StageDecision.objects.filter(patient=OuterRef("pk"), visit_date__gte=flare_since)
-        .annotate(accepted=Coalesce(NullIf("final_action", Value("")), "engine_action"))
-        .filter(Q(accepted="REGRESS") | Q(engine_flags__icontains="AMBER"))
-    )
-    # A flagged diary entry raises the flag at once, between visits (issue 9).
-    diary_flare = DiaryEntry.objects.filter(
-        patient=OuterRef("pk"), flagged=True, day__gte=flare_since
-    )
     overdue_before = today - timedelta(days=clinic.overdue_days)
     plateau_days = parameters_for(clinic).PLATEAU_DAYS
     in_programme = base.exclude(status=Patient.Status.COMPLETED)
@@ -115,7 +99,7 @@ def queues(base: Annotated, clinic: Clinic, today: date) -> list[Queue]:
             "A regression, an amber response or a diary flag since "
             + flare_since.strftime("%d %b")
             + ".",
-            base.filter(Exists(recent_flare) | Exists(diary_flare)).order_by("-decision_date"),
+            base.filter(last_flare_on__gte=flare_since).order_by("-last_flare_on"),
         ),
         Queue(
             "ready",
@@ -146,7 +130,7 @@ def queues(base: Annotated, clinic: Clinic, today: date) -> list[Queue]:
         Queue(
             "no_programme",
             "No programme issued",
-            "A stage is set but no plan has been issued.",
+            "A stage is set but no plan for it has been issued.",
             in_programme.filter(stage__isnull=False, has_programme=False).order_by(
                 "stage_entered_on"
             ),

@@ -7,6 +7,7 @@ from typing import cast
 
 from django import forms
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -27,6 +28,7 @@ from patients.forms import PhysioChoiceField, clinic_today, style_filter_widgets
 from . import caseload
 
 PAGE_SIZE = 50
+OUTCOME_CHART_SECONDS = 300
 
 
 class CaseloadFilterForm(forms.Form):
@@ -107,6 +109,7 @@ def caseload_page(request: Request) -> HttpResponse:
     query.pop("page", None)
     base = caseload.caseload(request.user)
     load = caseload.workload(base)
+    scope = request.user.pk if request.user.is_physio else "clinic"
     context = {
         "form": form,
         "page": page,
@@ -115,7 +118,12 @@ def caseload_page(request: Request) -> HttpResponse:
         "queues": [{"queue": q, "count": q.count, "top": list(q.patients[:5])} for q in queues],
         "workload": load,
         "stage_chart": _stage_chart(load["per_stage"]),
-        "visah_chart": _visah_chart(caseload.visah_change_by_week(base)),
+        # A clinic-wide trend: computed from every VISA-H, so kept for a few minutes.
+        "visah_chart": cache.get_or_set(
+            f"caseload-visah-{request.user.clinic_id}-{scope}",
+            lambda: _visah_chart(caseload.visah_change_by_week(base)),
+            OUTCOME_CHART_SECONDS,
+        ),
         "physios": User.objects.filter(
             clinic=request.user.clinic, role=User.Role.PHYSIO, is_active=True
         )

@@ -18,6 +18,7 @@ from accounts import audit
 from patients.models import Patient
 
 from .models import DiaryEntry, Plan, parameters_for
+from .services import refresh_case_status
 
 
 def usual_morning_pain(patient: Patient) -> int | None:
@@ -56,6 +57,7 @@ def record(
             "source": source,
         },
     )
+    refresh_case_status(patient)  # a flag shows on the caseload at once
     audit.record(
         None,
         "diary_flagged" if flagged else ("diary_created" if created else "diary_updated"),

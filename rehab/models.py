@@ -6,7 +6,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce, NullIf
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Clinic
@@ -15,6 +16,8 @@ from patients.models import Assessment, Patient
 from . import rules
 
 ACTION_CHOICES = [(a.value, a.value.replace("_", " ").capitalize()) for a in rules.Action]
+# What was accepted at a decision: the clinician's override, else the rules' action.
+ACCEPTED_ACTION = Coalesce(NullIf("final_action", Value("")), "engine_action")
 
 
 class RulesParameters(models.Model):
@@ -450,3 +453,28 @@ class DiaryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"Diary {self.day:%Y-%m-%d}"
+
+
+class CaseStatus(models.Model):
+    """What the caseload needs of each patient, kept in step by rehab.services (one writer):
+    the caseload then joins one row instead of running subqueries for every patient."""
+
+    patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="case")
+    last_visit = models.DateField(null=True, blank=True)
+    decision = models.ForeignKey(
+        StageDecision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The accepted action of that decision: the override, else the rules' action.
+    decision_action = models.CharField(max_length=16, blank=True)
+    # The last REGRESS or AMBER decision, or flagged diary entry (the flare queue).
+    last_flare_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["decision_action"]),
+            models.Index(fields=["last_visit"]),
+            models.Index(fields=["last_flare_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Case status of {self.patient_id}"

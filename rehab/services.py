@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from accounts import audit
@@ -19,7 +19,7 @@ from accounts.models import User
 from patients.models import Assessment, Patient
 
 from . import derivation, rules
-from .models import StageDecision, parameters_for
+from .models import ACCEPTED_ACTION, CaseStatus, StageDecision, parameters_for
 
 GATE_TESTS = set(derivation.TEST_CODES)
 
@@ -216,4 +216,27 @@ def refresh_patient_state(patient: Patient) -> None:
         patient.status = Patient.Status.NOT_STARTED
     patient.save(
         update_fields=["stage", "stage_entered_on", "programme_start", "status", "updated_at"]
+    )
+    refresh_case_status(patient)
+
+
+def refresh_case_status(patient: Patient) -> None:
+    """The caseload's row for this patient (rehab.models.CaseStatus)."""
+    latest = patient.decisions.order_by("-visit_date", "-id").first()
+    last_visit = patient.assessments.signed().aggregate(day=Max("visit_date"))["day"]
+    flare_decision = (
+        patient.decisions.annotate(accepted=ACCEPTED_ACTION)
+        .filter(Q(accepted="REGRESS") | Q(engine_flags__icontains="AMBER"))
+        .aggregate(day=Max("visit_date"))["day"]
+    )
+    flare_diary = patient.diary.filter(flagged=True).aggregate(day=Max("day"))["day"]
+    flares = [d for d in (flare_decision, flare_diary) if d is not None]
+    CaseStatus.objects.update_or_create(
+        patient=patient,
+        defaults={
+            "last_visit": last_visit,
+            "decision": latest,
+            "decision_action": latest.accepted_action if latest else "",
+            "last_flare_on": max(flares) if flares else None,
+        },
     )

@@ -54,7 +54,7 @@ def test_the_form_shows_the_current_stage_load_test_first_and_last_values(world,
     response = client_for(world.physio).get(
         reverse("patients:assessment_create", args=[patient.public_id])
     )
-    sections = response.context["form"].sections()
+    sections = response.context["form"].section_names()
     load_test = next(s for s in sections if s["title"] == "Load test for this stage")
     assert load_test["fields"][0] == "G2_nprs"
     assert "Last visit: 2/10" in response.content.decode()
