@@ -1,0 +1,1 @@
+"""Benchmarks and a load test against a production-like stack (``make bench``)."""
