@@ -96,10 +96,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
         base = caseload.caseload(user)  # type: ignore[arg-type]
         today = clinic_today(user.clinic)  # type: ignore[union-attr]
-        context["queues"] = [
-            {"queue": q, "count": q.count}
-            for q in caseload.queues(base, user.clinic, today)  # type: ignore[union-attr, arg-type]
-        ]
+        queues = caseload.queues(base, user.clinic, today)  # type: ignore[union-attr, arg-type]
+        counts = caseload.queue_counts(base, queues)
+        context["queues"] = [{"queue": q, "count": counts[q.key]} for q in queues]
         context["patients"] = base.count()
     return render(request, "accounts/dashboard.html", context)
 

@@ -321,10 +321,9 @@ def case_rows(decisions: list[Any], diary: list[Any], plans: list[Any], batch: i
     written by rehab.services.refresh_case_status for patients recorded through the app),
     computed the same way: last signed visit, latest decision and its accepted action, and
     the last flare (an accepted REGRESS, an AMBER flag or a flagged diary entry)."""
-    try:
-        from rehab.models import CaseStatus
-    except ImportError:  # an app version without the summary table
-        return
+    from rehab.models import CaseStatus
+    from rehab.services import case_status_fields
+
     latest: dict[int, Any] = {}
     flare: dict[int, date] = {}
     for d in decisions:  # in visit order within each patient
@@ -333,34 +332,19 @@ def case_rows(decisions: list[Any], diary: list[Any], plans: list[Any], batch: i
             flare[d.patient_id] = d.visit_date
     for entry in diary:
         flare[entry.patient_id] = max(entry.day, flare.get(entry.patient_id, entry.day))
+    programme = {plan.patient_id: plan.stage for plan in plans}
     rows = {
         pid: CaseStatus(
             patient_id=pid,
-            last_visit=d.visit_date,
-            decision=d,
-            decision_action=d.final_action or d.engine_action,
-            last_flare_on=flare.get(pid),
+            **case_status_fields(
+                d,
+                last_visit=d.visit_date,
+                last_flare_on=flare.get(pid),
+                programme_stage=programme.get(pid),
+            ),
         )
         for pid, d in latest.items()
     }
-    # Columns that a later version may copy there too (docs/benchmarks.md proposes them).
-    fields = {f.name for f in CaseStatus._meta.fields}
-    if "programme_stage" in fields:
-        for plan in plans:
-            rows[plan.patient_id].programme_stage = plan.stage
-    copied = {
-        "decision_date": "visit_date",
-        "decision_engine_action": "engine_action",
-        "decision_status": "status",
-        "decision_urgency": "engine_urgency",
-        "decision_flags": "engine_flags",
-    }
-    for pid, row in rows.items():
-        for name, source in copied.items():
-            if name in fields:
-                setattr(row, name, getattr(latest[pid], source))
-        if "decision_assessment" in fields:
-            row.decision_assessment = latest[pid].assessment.public_id
     CaseStatus.objects.bulk_create(rows.values(), batch_size=batch)
 
 

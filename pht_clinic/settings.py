@@ -116,6 +116,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     # A file (not memory) so a Celery worker process can share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}
+# PostgreSQL's JIT compiler started on the caseload's counts over 10,000 patients and spent
+# ~25 ms compiling a query that ran in ~30 ms (docs/benchmarks.md); this app's queries are
+# short, so it is off unless PG_JIT=1.
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool(
+    "PG_JIT", False
+):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Accounts and passwords (SECURITY.md "passwords") ----------------------------------------

@@ -1,7 +1,8 @@
 """Caseload review (issue 7): who is in which stage and who needs attention today.
 
-Every list here is one query whatever the number of patients: the latest decision, the
-last visit and the issued programme are subqueries of the patient query."""
+The queries do not grow with the clinic: each patient's queue memberships are columns of
+its CaseStatus row, so the lists filter and sort on one joined row, the queue counts are
+one query, and the decisions behind them are joined only for the rows on the page."""
 
 from __future__ import annotations
 
@@ -12,22 +13,24 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
-    Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
+    Sum,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 
 from accounts.models import Clinic, User
 from patients.models import Assessment, Patient
 
-from .models import Plan, parameters_for
+from .models import CaseStatus, parameters_for
 
 FLARE_WINDOW_DAYS = 14  # issue 7: REGRESS or AMBER in the last 14 days
 
@@ -38,34 +41,48 @@ Annotated = QuerySet[Any]
 
 def caseload(user: User) -> Annotated:
     """Current patients of the clinic (admins) or of the physiotherapist, annotated from
-    their CaseStatus row (a join, not a subquery per patient)."""
-    patients = Patient.objects.visible_to(user).active().select_related("physio")
+    their CaseStatus row (a join, not a subquery per patient). A patient with no decision
+    yet has no row: the annotations then fall back to "nothing to report"."""
+    patients = Patient.objects.visible_to(user).active()
     if user.is_physio:
         patients = patients.filter(physio=user)
     return patients.annotate(
         last_visit=F("case__last_visit"),
         last_flare_on=F("case__last_flare_on"),
-        decision_date=F("case__decision__visit_date"),
-        decision_action=F("case__decision_action"),
+        decision_date=F("case__decision_on"),
+        decision_action=Coalesce(F("case__decision_action"), Value("")),
+        urgency_rank=Coalesce(
+            F("case__urgency_rank"), Value(CaseStatus.NO_URGENCY), output_field=IntegerField()
+        ),
+        ready_to_progress=Coalesce(
+            F("case__ready_to_progress"), Value(False), output_field=BooleanField()
+        ),
+        plateau=Coalesce(F("case__plateau"), Value(False), output_field=BooleanField()),
+        # A programme counts only if it is for the patient's current stage.
+        has_programme=Coalesce(
+            ExpressionWrapper(Q(case__programme_stage=F("stage")), output_field=BooleanField()),
+            Value(False),
+            output_field=BooleanField(),
+        ),
+    )
+
+
+def details(patients: Annotated) -> Annotated:
+    """What a caseload row shows beyond the queue columns: the physiotherapist and the
+    latest decision's status, flags, urgency and assessment. Applied to a page of rows."""
+    return patients.select_related("physio").annotate(
         decision_engine_action=F("case__decision__engine_action"),
         decision_flags=F("case__decision__engine_flags"),
         decision_status=F("case__decision__status"),
         decision_urgency=F("case__decision__engine_urgency"),
         decision_assessment=F("case__decision__assessment__public_id"),
-        # A programme counts only if it is for the patient's current stage.
-        has_programme=Exists(
-            Plan.objects.filter(
-                patient=OuterRef("pk"), status=Plan.Status.ISSUED, stage=OuterRef("stage")
-            )
-        ),
-        urgency_rank=Case(
-            When(decision_urgency="EMERGENCY", then=Value(0)),
-            When(decision_urgency="URGENT", then=Value(1)),
-            When(decision_urgency="ROUTINE", then=Value(2)),
-            default=Value(3),
-            output_field=IntegerField(),
-        ),
     )
+
+
+def with_details(base: Annotated, ids: list[int]) -> list[Any]:
+    """The patients ``ids`` (in that order) with :func:`details`: one query."""
+    found = {p.pk: p for p in details(base.filter(pk__in=ids))}
+    return [found[pk] for pk in ids if pk in found]
 
 
 @dataclass
@@ -73,11 +90,28 @@ class Queue:
     key: str
     title: str
     help: str
-    patients: Annotated
+    condition: Q
+    order: tuple[Any, ...]
+    base: Annotated
+
+    @property
+    def patients(self) -> Annotated:
+        return self.base.filter(self.condition).order_by(*self.order)
 
     @property
     def count(self) -> int:
         return self.patients.count()
+
+
+def queue_counts(base: Annotated, queues: list[Queue]) -> dict[str, int]:
+    """The size of every queue in one query."""
+    if not queues:
+        return {}
+    flags = {
+        f"in_{q.key}": Case(When(q.condition, then=Value(1)), default=Value(0)) for q in queues
+    }
+    totals = base.annotate(**flags).aggregate(**{q.key: Sum(f"in_{q.key}") for q in queues})
+    return {key: total or 0 for key, total in totals.items()}
 
 
 def queues(base: Annotated, clinic: Clinic, today: date) -> list[Queue]:
@@ -85,13 +119,15 @@ def queues(base: Annotated, clinic: Clinic, today: date) -> list[Queue]:
     flare_since = today - timedelta(days=FLARE_WINDOW_DAYS)
     overdue_before = today - timedelta(days=clinic.overdue_days)
     plateau_days = parameters_for(clinic).PLATEAU_DAYS
-    in_programme = base.exclude(status=Patient.Status.COMPLETED)
+    in_programme = ~Q(status=Patient.Status.COMPLETED)
     return [
         Queue(
             "referral",
             "Red flags and referrals",
             "The latest recommendation is a referral; see the assessment now.",
-            base.filter(decision_action="REFER").order_by("urgency_rank", "decision_date"),
+            Q(case__decision_action="REFER"),
+            ("urgency_rank", "decision_date"),
+            base,
         ),
         Queue(
             "flare",
@@ -99,41 +135,46 @@ def queues(base: Annotated, clinic: Clinic, today: date) -> list[Queue]:
             "A regression, an amber response or a diary flag since "
             + flare_since.strftime("%d %b")
             + ".",
-            base.filter(last_flare_on__gte=flare_since).order_by("-last_flare_on"),
+            Q(case__last_flare_on__gte=flare_since),
+            ("-last_flare_on",),
+            base,
         ),
         Queue(
             "ready",
             "Ready to progress, not yet confirmed",
             "The rules recommend progressing or completing; confirm or override.",
-            base.filter(
-                decision_status="pending", decision_engine_action__in=["PROGRESS", "COMPLETE"]
-            ).order_by("decision_date"),
+            Q(case__ready_to_progress=True),
+            ("decision_date",),
+            base,
         ),
         Queue(
             "overdue",
             f"Overdue: no assessment for {clinic.overdue_days} days",
             "Book or record a review.",
-            in_programme.filter(
+            in_programme
+            & (
                 Q(last_visit__lt=overdue_before)
                 | Q(last_visit__isnull=True, created_at__date__lt=overdue_before)
-            ).order_by(F("last_visit").asc(nulls_first=True)),
+            ),
+            (F("last_visit").asc(nulls_first=True),),
+            base,
         ),
         Queue(
             "plateau",
             "Plateau",
             f"More than {plateau_days} days in the same stage at the last review "
             "(PROTOCOL 3.3 PLATEAU flag), and kept in it.",
-            base.filter(decision_flags__icontains="PLATEAU", decision_action="STAY").order_by(
-                "stage_entered_on"
-            ),
+            Q(case__plateau=True),
+            ("stage_entered_on",),
+            base,
         ),
         Queue(
             "no_programme",
             "No programme issued",
             "A stage is set but no plan for it has been issued.",
-            in_programme.filter(stage__isnull=False, has_programme=False).order_by(
-                "stage_entered_on"
-            ),
+            in_programme & Q(stage__isnull=False, has_programme=False),
+            ("stage_entered_on",),
+            base,
         ),
     ]
 

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from accounts import audit
@@ -104,10 +105,18 @@ def caseload_page(request: Request) -> HttpResponse:
     require_clinic_staff(request)
     rows, queues, form = _filtered(request)
     today = clinic_today(request.user.clinic)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    base = caseload.caseload(request.user)
+    # Page through ids on the queue columns alone; the details are joined for the page only.
+    page = Paginator(rows.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    tops = {q.key: list(q.patients.values_list("pk", flat=True)[:5]) for q in queues}
+    shown = caseload.with_details(
+        base, [*page.object_list, *(pk for t in tops.values() for pk in t)]
+    )
+    by_pk = {p.pk: p for p in shown}
+    page.object_list = [by_pk[pk] for pk in page.object_list if pk in by_pk]
+    counts = caseload.queue_counts(base, queues)
     query = request.GET.copy()
     query.pop("page", None)
-    base = caseload.caseload(request.user)
     load = caseload.workload(base)
     scope = request.user.pk if request.user.is_physio else "clinic"
     context = {
@@ -115,7 +124,14 @@ def caseload_page(request: Request) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
         "today": today,
-        "queues": [{"queue": q, "count": q.count, "top": list(q.patients[:5])} for q in queues],
+        "queues": [
+            {
+                "queue": q,
+                "count": counts[q.key],
+                "top": [by_pk[pk] for pk in tops[q.key] if pk in by_pk],
+            }
+            for q in queues
+        ],
         "workload": load,
         "stage_chart": _stage_chart(load["per_stage"]),
         # A clinic-wide trend: computed from every VISA-H, so kept for a few minutes.
@@ -124,13 +140,34 @@ def caseload_page(request: Request) -> HttpResponse:
             lambda: _visah_chart(caseload.visah_change_by_week(base)),
             OUTCOME_CHART_SECONDS,
         ),
-        "physios": User.objects.filter(
-            clinic=request.user.clinic, role=User.Role.PHYSIO, is_active=True
-        )
-        if request.user.is_clinic_admin
-        else [],
     }
+    if request.user.is_clinic_admin:
+        options = _reassign_options(request.user)
+        for row in page.object_list:
+            row.reassign_options = options.get(row.physio_id, options[None])
     return render(request, "rehab/caseload.html", context)
+
+
+def _reassign_options(admin: User) -> dict[int | None, str]:
+    """The reassign menu's options with each physiotherapist selected, built once per page
+    rather than once per row (50 rows x every physiotherapist of the clinic)."""
+    physios = list(
+        User.objects.filter(clinic=admin.clinic, role=User.Role.PHYSIO, is_active=True).order_by(
+            "last_name", "first_name"
+        )
+    )
+
+    def menu(selected: int | None) -> str:
+        return format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (ph.public_id, " selected" if ph.pk == selected else "", ph.display_name)
+                for ph in physios
+            ),
+        )
+
+    return {None: menu(None), **{ph.pk: menu(ph.pk) for ph in physios}}
 
 
 def _stage_chart(per_stage: dict[int | None, int]) -> str:
@@ -169,7 +206,7 @@ def caseload_csv(request: Request) -> HttpResponse:
     require_clinic_staff(request)
     rows, _, _ = _filtered(request)
     out = io.StringIO()
-    caseload.write_csv(rows, out, clinic_today(request.user.clinic))
+    caseload.write_csv(caseload.details(rows), out, clinic_today(request.user.clinic))
     audit.record(request, "caseload_exported")
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="caseload.csv"'

@@ -468,12 +468,31 @@ class CaseStatus(models.Model):
     decision_action = models.CharField(max_length=16, blank=True)
     # The last REGRESS or AMBER decision, or flagged diary entry (the flare queue).
     last_flare_on = models.DateField(null=True, blank=True)
+    # Copied from that decision so that every caseload queue filters and sorts on this row
+    # alone (the rules' urgency as a rank: 0 emergency ... 3 none; rehab.caseload).
+    decision_on = models.DateField(null=True, blank=True)
+    urgency_rank = models.PositiveSmallIntegerField(default=3)
+    # Waiting for the clinician while the rules recommend progressing or completing.
+    ready_to_progress = models.BooleanField(default=False)
+    # PLATEAU flag (PROTOCOL 3.3) on a decision that kept the patient in the stage.
+    plateau = models.BooleanField(default=False)
+    # The stage of the issued plan; the patient "has a programme" when it is the current stage.
+    programme_stage = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    # The referral queue's order: the most urgent first; CAUTION and none last.
+    URGENCY_RANK = {"EMERGENCY": 0, "URGENT": 1, "ROUTINE": 2}
+    NO_URGENCY = 3
 
     class Meta:
         indexes = [
             models.Index(fields=["decision_action"]),
             models.Index(fields=["last_visit"]),
             models.Index(fields=["last_flare_on"]),
+            # The two queues that hold few patients are read through partial indexes.
+            models.Index(
+                fields=["decision_on"], condition=Q(ready_to_progress=True), name="case_ready"
+            ),
+            models.Index(fields=["patient"], condition=Q(plateau=True), name="case_plateau"),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ from patients.models import Patient
 
 from . import library_v1
 from .models import Exercise, PatientLink, Plan, PlanItem
+from .services import refresh_case_status
 
 
 class PlanError(Exception):
@@ -220,6 +221,7 @@ def issue(plan: Plan, lock_version: int, user: User) -> Plan:
     plan.refresh_from_db()
     plan.status, plan.issued_by, plan.issued_at = Plan.Status.ISSUED, user, timezone.now()
     plan.save(update_fields=["status", "issued_by", "issued_at", "updated_at"])
+    refresh_case_status(patient)  # leaves the "no programme" queue
     audit.record(None, "plan_issued", actor=user, patient=patient, obj=plan)
     return plan
 

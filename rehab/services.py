@@ -231,12 +231,44 @@ def refresh_case_status(patient: Patient) -> None:
     )
     flare_diary = patient.diary.filter(flagged=True).aggregate(day=Max("day"))["day"]
     flares = [d for d in (flare_decision, flare_diary) if d is not None]
+    issued = patient.plans.filter(status="issued").values_list("stage", flat=True).first()
     CaseStatus.objects.update_or_create(
         patient=patient,
-        defaults={
-            "last_visit": last_visit,
-            "decision": latest,
-            "decision_action": latest.accepted_action if latest else "",
-            "last_flare_on": max(flares) if flares else None,
-        },
+        defaults=case_status_fields(
+            latest,
+            last_visit=last_visit,
+            last_flare_on=max(flares) if flares else None,
+            programme_stage=issued,
+        ),
     )
+
+
+def case_status_fields(
+    latest: StageDecision | None,
+    *,
+    last_visit: date | None,
+    last_flare_on: date | None,
+    programme_stage: int | None,
+) -> dict[str, object]:
+    """A CaseStatus row's columns from the patient's latest decision and the other facts."""
+    return {
+        "last_visit": last_visit,
+        "last_flare_on": last_flare_on,
+        "programme_stage": programme_stage,
+        "decision": latest,
+        "decision_action": latest.accepted_action if latest else "",
+        "decision_on": latest.visit_date if latest else None,
+        "urgency_rank": CaseStatus.URGENCY_RANK.get(
+            latest.engine_urgency if latest else "", CaseStatus.NO_URGENCY
+        ),
+        "ready_to_progress": bool(
+            latest
+            and latest.is_pending
+            and latest.engine_action in (rules.Action.PROGRESS, rules.Action.COMPLETE)
+        ),
+        "plateau": bool(
+            latest
+            and "PLATEAU" in latest.engine_flags
+            and latest.accepted_action == rules.Action.STAY
+        ),
+    }

@@ -75,6 +75,12 @@ def test_queue_membership_on_constructed_histories(world):
     assert "Quiet" not in queues["no_programme"] and "Overdue" in queues["no_programme"]
     assert not any("Quiet" in names for key, names in queues.items() if key != "no_programme")
     assert overdue.pk
+    # The badges (one aggregate query) count exactly the patients each list shows.
+    base = caseload.caseload(world.admin)
+    counted = caseload.queue_counts(
+        base, caseload.queues(base, world.clinic, clinic_today(world.clinic))
+    )
+    assert counted == {key: len(names) for key, names in queues.items()}
 
 
 def test_overdue_threshold_is_the_clinic_setting(world):
