@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Max, Q
@@ -196,10 +198,21 @@ def progress_charts(
             bands=bands,
         ),
     ]
-    return [
-        {"svg": render_to_string("charts/line.svg", {**c.svg_context(), "chart_id": f"chart{i}"})}
-        for i, c in enumerate(charts)
-    ]
+    # The drawings are a pure function of the plotted values: keyed by them, a chart is drawn
+    # once per change of the record, not on every visit to the page.
+    key = "charts-" + hashlib.sha256(repr(charts).encode()).hexdigest()
+    svgs = cache.get(key)
+    if svgs is None:
+        svgs = [
+            render_to_string("charts/line.svg", {**c.svg_context(), "chart_id": f"chart{i}"})
+            for i, c in enumerate(charts)
+        ]
+        cache.set(key, svgs, CHART_CACHE_SECONDS)
+    return [{"svg": svg} for svg in svgs]
+
+
+CHART_CACHE_SECONDS = 24 * 60 * 60
+ASSESSMENTS_SHOWN = 20  # the patient page lists the latest visits; ?all=1 lists every one
 
 
 def patient_detail(request: Request, public_id: str) -> HttpResponse:
@@ -207,23 +220,36 @@ def patient_detail(request: Request, public_id: str) -> HttpResponse:
     if getattr(request.user, "is_patient", False):
         return redirect("dashboard")
     clinical = request.user.is_physio
-    decisions = list(patient.decisions.select_related("assessment", "decided_by"))
+    # The stage bands and the table need a few columns of every decision; only the latest
+    # is shown in full (what the rules saw and said).
+    decisions = list(
+        patient.decisions.only(
+            "patient_id", "assessment_id", "visit_date", "status", "engine_action", "final_stage"
+        )
+    )
+    latest = (
+        patient.decisions.select_related("assessment", "decided_by").get(pk=decisions[-1].pk)
+        if decisions
+        else None
+    )
     context: dict[str, object] = {
         "patient": patient,
         "clinical": clinical,
-        "latest_decision": decisions[-1] if decisions else None,
+        "latest_decision": latest,
         "age": patient.age_on(patient.created_at.date()),
     }
     if clinical:
-        assessments = list(
-            patient.assessments.select_related("clinician", "decision").prefetch_related(
-                "load_tests"
-            )
-        )
+        assessments = list(patient.assessments.all())
+        by_assessment = {d.assessment_id: d for d in decisions}
+        for a in assessments:
+            a.recommendation = by_assessment.get(a.pk)  # type: ignore[attr-defined]
         diary = list(patient.diary.order_by("day"))
         since = clinic_today(patient.clinic) - timedelta(days=14)
+        show_all = request.GET.get("all") == "1"
+        listed = list(reversed(assessments))
         context.update(
-            assessments=list(reversed(assessments)),
+            assessments=listed if show_all else listed[:ASSESSMENTS_SHOWN],
+            assessments_total=len(listed),
             charts=progress_charts(
                 patient, [a for a in assessments if a.is_signed], decisions, diary
             ),

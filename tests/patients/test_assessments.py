@@ -135,3 +135,31 @@ def test_patient_page_shows_charts_with_titles_and_table_alternatives(world, pat
     assert "No values recorded yet" in html
     assert '<title id="chart0-title">Pain over time (0-10)</title>' in html
     assert "Show as a table" in html and "Stage 1" in html
+
+
+def test_patient_page_lists_the_latest_visits_in_constant_queries(
+    world, patient, django_assert_max_num_queries
+):
+    from datetime import date, timedelta
+
+    from patients.views import ASSESSMENTS_SHOWN
+
+    start = date(2026, 1, 5)
+    total = ASSESSMENTS_SHOWN + 3
+    for i in range(total):
+        visit = make_assessment(
+            patient, world.physio, visit_date=(start + timedelta(days=7 * i)).isoformat()
+        )
+        confirm(visit.decision, world.physio)
+    url = reverse("patients:detail", args=[patient.public_id])
+    client = client_for(world.physio)
+    client.get(url)  # warm the session
+    with django_assert_max_num_queries(9):
+        page = client.get(url)
+    listed = page.context["assessments"]
+    assert len(listed) == ASSESSMENTS_SHOWN
+    assert listed[0].visit_date == start + timedelta(days=7 * (total - 1))  # newest first
+    assert f"Show all {total}" in page.content.decode()
+    everything = client.get(url + "?all=1")
+    assert len(everything.context["assessments"]) == total
+    assert "Show all" not in everything.content.decode()
