@@ -163,3 +163,24 @@ def test_patient_page_lists_the_latest_visits_in_constant_queries(
     everything = client.get(url + "?all=1")
     assert len(everything.context["assessments"]) == total
     assert "Show all" not in everything.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("groc", "9"), ("sitting_tolerance_min", "300"), ("nprs_exercise_max", "11")],
+)
+def test_ranges_are_checked_by_the_form_not_by_a_query_per_constraint(
+    world, patient, field, value, django_assert_max_num_queries
+):
+    """Assessment skips Django's per-constraint validation queries (patients.models
+    Assessment.get_constraints): the form must still catch every range, next to the field."""
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    client = client_for(world.physio)
+    client.get(url)  # warm the session
+    with django_assert_max_num_queries(12):
+        response = client.post(url, assessment_post(visit_date="2026-01-05", **{field: value}))
+    assert response.status_code == 200
+    assert response.context["form"].errors[field]
+    assert not Assessment.objects.filter(patient=patient).exists()
+    checks = [c for c in Assessment._meta.constraints if c.__class__.__name__ == "CheckConstraint"]
+    assert len(checks) > 20  # what the database still enforces on every write
