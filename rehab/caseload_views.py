@@ -15,7 +15,8 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils.html import format_html_join
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from accounts import audit
@@ -142,32 +143,39 @@ def caseload_page(request: Request) -> HttpResponse:
         ),
     }
     if request.user.is_clinic_admin:
-        options = _reassign_options(request.user)
+        menus = _ReassignMenus(request.user)
         for row in page.object_list:
-            row.reassign_options = options.get(row.physio_id, options[None])
+            row.reassign_options = menus.selecting(row.physio_id)
     return render(request, "rehab/caseload.html", context)
 
 
-def _reassign_options(admin: User) -> dict[int | None, str]:
-    """The reassign menu's options with each physiotherapist selected, built once per page
-    rather than once per row (50 rows x every physiotherapist of the clinic)."""
-    physios = list(
-        User.objects.filter(clinic=admin.clinic, role=User.Role.PHYSIO, is_active=True).order_by(
-            "last_name", "first_name"
-        )
-    )
+class _ReassignMenus:
+    """The reassign menu's options, escaped once per page rather than once per row (50 rows
+    x every physiotherapist of the clinic), with the row's physiotherapist selected."""
 
-    def menu(selected: int | None) -> str:
-        return format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
+    def __init__(self, admin: User) -> None:
+        physios = User.objects.filter(
+            clinic=admin.clinic, role=User.Role.PHYSIO, is_active=True
+        ).order_by("last_name", "first_name")
+        self.options = [
             (
-                (ph.public_id, " selected" if ph.pk == selected else "", ph.display_name)
-                for ph in physios
-            ),
-        )
+                ph.pk,
+                format_html('<option value="{}"', ph.public_id),
+                format_html(">{}</option>", ph.display_name),
+            )
+            for ph in physios
+        ]
+        self.menus: dict[int | None, str] = {}
 
-    return {None: menu(None), **{ph.pk: menu(ph.pk) for ph in physios}}
+    def selecting(self, physio_id: int | None) -> str:
+        if physio_id not in self.menus:
+            self.menus[physio_id] = mark_safe(  # noqa: S308 - joins the escaped pieces above
+                "".join(
+                    start + (" selected" if pk == physio_id else "") + end
+                    for pk, start, end in self.options
+                )
+            )
+        return self.menus[physio_id]
 
 
 def _stage_chart(per_stage: dict[int | None, int]) -> str:
