@@ -19,8 +19,10 @@ BENCH_REDIS_DB=${BENCH_REDIS_DB:-3}
 # Two cores: three sync workers (the load test compares; see docs/benchmarks.md).
 BENCH_WEB_WORKERS=${BENCH_WEB_WORKERS:-3}
 BENCH_RENDER_WORKERS=${BENCH_RENDER_WORKERS:-2}
-# CPU priority of the render worker (nice); 0 as deployed. docs/benchmarks.md tries 10.
-BENCH_RENDER_NICE=${BENCH_RENDER_NICE:-0}
+# CPU priority of the render worker: nice 10, as make run starts it (docker-compose gives the
+# worker a quarter of the web's CPU weight instead). BENCH_RENDER_NICE=0 measures without.
+BENCH_RENDER_NICE=${BENCH_RENDER_NICE:-10}
+export BENCH_WEB_WORKERS BENCH_RENDER_WORKERS BENCH_RENDER_NICE  # for bench/report.py
 PG=(-h 127.0.0.1 -p 5432 -U postgres)
 
 die() {

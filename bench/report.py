@@ -59,6 +59,7 @@ def environment() -> None:
             **versions,
             "web_workers": os.environ.get("BENCH_WEB_WORKERS", "3"),
             "render_workers": os.environ.get("BENCH_RENDER_WORKERS", "2"),
+            "render_nice": os.environ.get("BENCH_RENDER_NICE", "0"),
         },
     )
 
@@ -275,7 +276,8 @@ def render() -> str:
         f"{env.get('python', '?')}, Django {env.get('django', '?')}, PostgreSQL "
         f"{env.get('postgresql', '?')}, WeasyPrint {env.get('weasyprint', '?')}, gunicorn "
         f"{env.get('gunicorn', '?')} with {env.get('web_workers', '?')} sync workers, Celery "
-        f"{env.get('celery', '?')} with {env.get('render_workers', '?')} render processes. "
+        f"{env.get('celery', '?')} with {env.get('render_workers', '?')} render processes "
+        f"at nice {env.get('render_nice', '0')}. "
         "Times are measured by the client on loopback, one request at a time except in the "
         "load test.",
     ]

@@ -5,7 +5,8 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 ADDR="${ADDR:-127.0.0.1:8000}"
 
-"$PY" -m celery -A pht_clinic worker --beat --loglevel=INFO --concurrency=2 \
+# The worker renders PDFs at a lower CPU priority than the pages (docs/benchmarks.md).
+nice -n "${WORKER_NICE:-10}" "$PY" -m celery -A pht_clinic worker --beat --loglevel=INFO --concurrency=2 \
   --schedule=data/celerybeat-schedule &
 worker=$!
 trap 'kill -TERM "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || true' EXIT INT TERM
