@@ -285,6 +285,8 @@ if not DEBUG:
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# Django's renderer, with plain <input> widgets written without a template (make bench).
+FORM_RENDERER = "pht_clinic.renderers.FormRenderer"
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,70 @@
+"""pht_clinic.renderers writes <input> widgets exactly as Django's templates do."""
+
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.utils.safestring import mark_safe
+
+from pht_clinic.renderers import INPUT_TEMPLATES, FormRenderer
+
+WIDGETS = [
+    forms.TextInput,
+    forms.NumberInput,
+    forms.EmailInput,
+    forms.URLInput,
+    forms.PasswordInput,
+    forms.HiddenInput,
+    forms.DateInput,
+    forms.DateTimeInput,
+    forms.TimeInput,
+    forms.ColorInput,
+    forms.SearchInput,
+    forms.TelInput,
+    forms.CheckboxInput,
+]
+VALUES = [
+    None,
+    True,
+    False,
+    "",
+    "plain",
+    'a "quoted" <b>&amp; value</b>',
+    7,
+    0,
+    2.5,
+    mark_safe("<i>safe</i>"),
+]
+ATTRS = [
+    {},
+    {"id": "id_x", "class": "form-control is-invalid", "required": True},
+    {"disabled": False, "min": 0, "max": 10, "aria-describedby": 'a "b" <c>', "step": "any"},
+]
+
+
+@pytest.mark.parametrize("widget_class", WIDGETS)
+@pytest.mark.parametrize("value", VALUES)
+@pytest.mark.parametrize("attrs", ATTRS)
+def test_inputs_match_djangos_templates(widget_class, value, attrs):
+    widget = widget_class(attrs={"data-x": "1"})
+    if widget_class is forms.PasswordInput:
+        widget.render_value = True
+    stock = widget.render("field", value, attrs=dict(attrs), renderer=DjangoTemplates())
+    ours = widget.render("field", value, attrs=dict(attrs), renderer=FormRenderer())
+    assert ours == stock
+
+
+def test_every_template_it_replaces_is_only_the_input_include():
+    engine = DjangoTemplates().engine
+    for name in INPUT_TEMPLATES:
+        source = engine.get_template(name).template.source.strip()
+        assert source == '{% include "django/forms/widgets/input.html" %}', name
+
+
+def test_the_project_uses_it(settings):
+    from django.forms.renderers import get_default_renderer
+
+    get_default_renderer.cache_clear()
+    try:
+        assert isinstance(get_default_renderer(), FormRenderer)
+    finally:
+        get_default_renderer.cache_clear()
