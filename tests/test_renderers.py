@@ -68,3 +68,37 @@ def test_the_project_uses_it(settings):
         assert isinstance(get_default_renderer(), FormRenderer)
     finally:
         get_default_renderer.cache_clear()
+
+
+CHOICES = [
+    ("", "Any"),
+    (1, "Stage 1"),
+    ("x", 'Quote " and <tag> & amp'),
+    ("Group <A>", [("a1", "First"), ("a2", "Second")]),
+    (None, "None value"),
+]
+
+
+@pytest.mark.parametrize("widget_class", [forms.Select, forms.SelectMultiple])
+@pytest.mark.parametrize("value", [None, "", 1, "1", "x", ["a1", "x"], "a2"])
+@pytest.mark.parametrize("attrs", ATTRS)
+def test_selects_match_djangos_templates(widget_class, value, attrs):
+    widget = widget_class(choices=CHOICES)
+    stock = widget.render("field", value, attrs=dict(attrs), renderer=DjangoTemplates())
+    ours = widget.render("field", value, attrs=dict(attrs), renderer=FormRenderer())
+    assert ours == stock
+
+
+def test_null_boolean_select_and_an_empty_select_match():
+    for widget in (forms.NullBooleanSelect(), forms.Select(choices=[])):
+        for value in (None, True, False, "unknown"):
+            stock = widget.render("f", value, renderer=DjangoTemplates())
+            assert widget.render("f", value, renderer=FormRenderer()) == stock
+
+
+def test_the_select_templates_are_the_ones_it_writes():
+    engine = DjangoTemplates().engine
+    select = engine.get_template("django/forms/widgets/select.html").template.source
+    option = engine.get_template("django/forms/widgets/select_option.html").template.source
+    assert "include option.template_name with widget=option" in select
+    assert option.startswith("<option value=\"{{ widget.value|stringformat:'s' }}\"")
