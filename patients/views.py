@@ -34,6 +34,8 @@ from .forms import (
 from .models import Assessment, Patient
 
 PAGE_SIZE = 25
+CHART_CACHE_SECONDS = 24 * 60 * 60
+ASSESSMENTS_SHOWN = 20  # the patient page lists the latest visits; ?all=1 lists every one
 
 
 def patient_list(request: Request) -> HttpResponse:
@@ -209,10 +211,6 @@ def progress_charts(
         ]
         cache.set(key, svgs, CHART_CACHE_SECONDS)
     return [{"svg": svg} for svg in svgs]
-
-
-CHART_CACHE_SECONDS = 24 * 60 * 60
-ASSESSMENTS_SHOWN = 20  # the patient page lists the latest visits; ?all=1 lists every one
 
 
 def patient_detail(request: Request, public_id: str) -> HttpResponse:

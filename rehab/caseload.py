@@ -54,10 +54,6 @@ def caseload(user: User) -> Annotated:
         urgency_rank=Coalesce(
             F("case__urgency_rank"), Value(CaseStatus.NO_URGENCY), output_field=IntegerField()
         ),
-        ready_to_progress=Coalesce(
-            F("case__ready_to_progress"), Value(False), output_field=BooleanField()
-        ),
-        plateau=Coalesce(F("case__plateau"), Value(False), output_field=BooleanField()),
         # A programme counts only if it is for the patient's current stage.
         has_programme=Coalesce(
             ExpressionWrapper(Q(case__programme_stage=F("stage")), output_field=BooleanField()),
@@ -71,7 +67,6 @@ def details(patients: Annotated) -> Annotated:
     """What a caseload row shows beyond the queue columns: the physiotherapist and the
     latest decision's status, flags, urgency and assessment. Applied to a page of rows."""
     return patients.select_related("physio").annotate(
-        decision_engine_action=F("case__decision__engine_action"),
         decision_flags=F("case__decision__engine_flags"),
         decision_status=F("case__decision__status"),
         decision_urgency=F("case__decision__engine_urgency"),
@@ -97,10 +92,6 @@ class Queue:
     @property
     def patients(self) -> Annotated:
         return self.base.filter(self.condition).order_by(*self.order)
-
-    @property
-    def count(self) -> int:
-        return self.patients.count()
 
 
 def queue_counts(base: Annotated, queues: list[Queue]) -> dict[str, int]:

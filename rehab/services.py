@@ -19,7 +19,7 @@ from accounts.models import User
 from patients.models import Assessment, Patient
 
 from . import derivation, rules
-from .models import ACCEPTED_ACTION, CaseStatus, StageDecision, parameters_for
+from .models import ACCEPTED_ACTION, CaseStatus, Plan, StageDecision, parameters_for
 
 GATE_TESTS = set(derivation.TEST_CODES)
 
@@ -231,7 +231,7 @@ def refresh_case_status(patient: Patient) -> None:
     )
     flare_diary = patient.diary.filter(flagged=True).aggregate(day=Max("day"))["day"]
     flares = [d for d in (flare_decision, flare_diary) if d is not None]
-    issued = patient.plans.filter(status="issued").values_list("stage", flat=True).first()
+    issued = patient.plans.filter(status=Plan.Status.ISSUED).values_list("stage", flat=True).first()
     CaseStatus.objects.update_or_create(
         patient=patient,
         defaults=case_status_fields(

@@ -235,3 +235,31 @@ def test_caseload_queries_are_the_same_for_10_and_2000_patients(world):
         assert response.context["page"].paginator.count == total
         counts[total] = len(captured)
     assert counts[10] == counts[2000], counts
+
+
+def test_migration_0006_backfills_the_queue_columns_as_the_services_write_them(world):
+    import importlib
+
+    from django.apps import apps
+
+    from rehab.models import CaseStatus
+
+    ready = started(world, days_ago=12, last_name="Ready")
+    review(world, ready, 1, confirm_it=False, G1_nprs="1", sitting_tolerance_min="25")
+    stuck = started(world, days_ago=70, last_name="Stuck")
+    review(world, stuck, 1, G1_nprs="5")
+    quiet = started(world, days_ago=5, last_name="Quiet")
+    plan = plans.create_from_template(quiet, 1, world.physio)
+    plans.issue(plan, plan.lock_version, world.physio)
+    columns = ["decision_on", "urgency_rank", "ready_to_progress", "plateau", "programme_stage"]
+    written = {c.patient_id: [getattr(c, f) for f in columns] for c in CaseStatus.objects.all()}
+    assert any(row[2] for row in written.values()) and any(row[3] for row in written.values())
+    assert any(row[4] == 1 for row in written.values())
+
+    CaseStatus.objects.update(
+        decision_on=None, urgency_rank=3, ready_to_progress=False, plateau=False,
+        programme_stage=None,
+    )  # fmt: skip
+    importlib.import_module("rehab.migrations.0006_case_status_queues").backfill(apps, None)
+    backfilled = {c.patient_id: [getattr(c, f) for f in columns] for c in CaseStatus.objects.all()}
+    assert backfilled == written
