@@ -45,6 +45,7 @@ bench_env() {
   export SECURE_SSL_REDIRECT=0
   export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$BENCH_DB"
   export CELERY_BROKER_URL="redis://127.0.0.1:6379/$BENCH_REDIS_DB"
+  export CACHE_URL="redis://127.0.0.1:6379/$BENCH_REDIS_DB"  # shared by gunicorn's workers
   export PHT_DATA_DIR=$BENCH_WORK/data
   export STATIC_ROOT=$BENCH_WORK/static
   export LOG_LEVEL=WARNING

@@ -404,6 +404,10 @@ def grow(target: int) -> None:
     )
     bulk_patients(clinic, others, target - have, first_index=100_000 + have)
     analyze()
+    # Bulk inserts send no signals: tell the running app's cache, as any change would.
+    from rehab.caseload import figures_changed
+
+    figures_changed(clinic.pk)
     print(f"bench clinic: {current_patients(clinic)} patients")
 
 

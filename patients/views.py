@@ -5,7 +5,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Max, Q
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts import audit, pending_form
 from accounts.access import require_clinic_staff
 from accounts.http import AuthenticatedHttpRequest as Request
+from pht_clinic.caching import get_or_compute
 from rehab import services as rehab_services
 from rehab.models import StageDecision
 
@@ -203,13 +203,14 @@ def progress_charts(
     # The drawings are a pure function of the plotted values: keyed by them, a chart is drawn
     # once per change of the record, not on every visit to the page.
     key = "charts-" + hashlib.sha256(repr(charts).encode()).hexdigest()
-    svgs = cache.get(key)
-    if svgs is None:
-        svgs = [
+    svgs = get_or_compute(
+        key,
+        lambda: [
             render_to_string("charts/line.svg", {**c.svg_context(), "chart_id": f"chart{i}"})
             for i, c in enumerate(charts)
-        ]
-        cache.set(key, svgs, CHART_CACHE_SECONDS)
+        ],
+        CHART_CACHE_SECONDS,
+    )
     return [{"svg": svg} for svg in svgs]
 
 

@@ -116,14 +116,41 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     # A file (not memory) so a Celery worker process can share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}
-# PostgreSQL's JIT compiler started on the caseload's counts over 10,000 patients and spent
-# ~25 ms compiling a query that ran in ~30 ms (docs/benchmarks.md); this app's queries are
-# short, so it is off unless PG_JIT=1.
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool(
-    "PG_JIT", False
-):
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    PG_SESSION = []
+    # PostgreSQL's JIT compiler started on the caseload's counts over 10,000 patients and
+    # spent ~25 ms compiling a query that ran in ~30 ms (docs/benchmarks.md); this app's
+    # queries are short, so it is off unless PG_JIT=1.
+    if not env_bool("PG_JIT", False):
+        PG_SESSION.append("-c jit=off")
+    # The planner's default random_page_cost (4) models spinning disks: with it, the caseload
+    # page read all 10,000 case rows to join the 80 it shows (6 ms, against 1.5 ms by index).
+    # PostgreSQL's manual suggests a lower value where random reads are cheap (SSDs, or data
+    # in memory). PG_RANDOM_PAGE_COST="" keeps the server's own setting.
+    if page_cost := os.environ.get("PG_RANDOM_PAGE_COST", "1.1"):
+        PG_SESSION.append(f"-c random_page_cost={float(page_cost)}")
+    if PG_SESSION:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(PG_SESSION)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache ---------------------------------------------------------------------------------
+# The caseload keeps its figures over the whole clinic (queue counts, workload) in the cache
+# and forgets them whenever a patient, case, clinic or rule changes (rehab/caseload.py).
+# Forgetting must reach every web process: with more than one (gunicorn), point CACHE_URL
+# at Redis. Without it the cache is the process's own memory, fine for `make run`'s single
+# development server; in production the figures are then not cached at all.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "pht",
+            # A cache that does not answer is skipped (pht_clinic/caching.py), quickly.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+CASELOAD_CACHE_SECONDS = env_int("CASELOAD_CACHE_SECONDS", 300 if CACHE_URL or DEBUG else 0)
 
 # Accounts and passwords (SECURITY.md "passwords") ----------------------------------------
 AUTH_USER_MODEL = "accounts.User"

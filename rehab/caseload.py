@@ -2,16 +2,25 @@
 
 The queries do not grow with the clinic: each patient's queue memberships are columns of
 its CaseStatus row, so the lists filter and sort on one joined row, the queue counts are
-one query, and the decisions behind them are joined only for the rows on the page."""
+one query, and the decisions behind them are joined only for the rows on the page.
+
+The figures over the whole caseload (queue counts, the first patients of each queue, the
+workload) are kept in the cache until something they count changes: :func:`figures_changed`
+runs on every save of a patient, a case status, a clinic or its rules (rehab/signals.py)."""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+import logging
+import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -33,6 +42,9 @@ from patients.models import Assessment, Patient
 from .models import CaseStatus, parameters_for
 
 FLARE_WINDOW_DAYS = 14  # issue 7: REGRESS or AMBER in the last 14 days
+QUEUE_PREVIEW = 5  # patients named under each queue's title
+
+logger = logging.getLogger(__name__)
 
 
 # Annotated patient querysets are typed Any: the annotations are invisible to the type checker.
@@ -187,6 +199,70 @@ def workload(base: Annotated) -> dict[str, Any]:
         .order_by("-n", "physio__last_name")
     )
     return {"per_stage": per_stage, "per_physio": per_physio}
+
+
+def figures(base: Annotated, queues: list[Queue]) -> dict[str, Any]:
+    """What the caseload page shows about the whole caseload, as plain data for the cache:
+    each queue's size and first patients (ids), the workload, and the number of patients."""
+    load = workload(base)
+    first = {q.key: q.patients.values_list("pk", flat=True)[:QUEUE_PREVIEW] for q in queues}
+    return {
+        "counts": queue_counts(base, queues),
+        "tops": {key: list(ids) for key, ids in first.items()},
+        "workload": load,
+        "total": sum(load["per_stage"].values()),
+    }
+
+
+def _version_key(clinic_id: int | None) -> str:
+    return f"caseload-version:{clinic_id}"
+
+
+def cached_figures(
+    user: User, today: date, compute: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
+    """:func:`figures` for this user's caseload, from the cache while nothing has changed.
+
+    The clinic's current version is a random token; a change deletes it, so figures stored
+    under an older token are never read again. ``settings.CASELOAD_CACHE_SECONDS`` bounds
+    their age anyway (0 turns the cache off). If the cache is down, the figures are computed."""
+    seconds = settings.CASELOAD_CACHE_SECONDS
+    if seconds <= 0:
+        return compute()
+    scope = user.pk if user.is_physio else "clinic"
+    version_key = _version_key(user.clinic_id)
+    key = f"caseload-figures:{user.clinic_id}:{scope}:{today.isoformat()}"
+    try:
+        found = cache.get_many([version_key, key])
+        version = found.get(version_key)
+        if version is None:
+            cache.add(version_key, uuid.uuid4().hex, timeout=None)
+            version = cache.get(version_key)
+        stored = found.get(key)
+        if stored is not None and stored["version"] == version:
+            return stored["figures"]
+        result = compute()
+        cache.set(key, {"version": version, "figures": result}, seconds)
+        return result
+    except Exception:  # a cache outage must not take the caseload down
+        logger.warning("caseload figures: the cache failed; computing them", exc_info=True)
+        return compute()
+
+
+def figures_changed(clinic_id: int | None) -> None:
+    """Forget the clinic's cached figures: now, and again when the current transaction
+    commits, so figures computed meanwhile from the rows before the change are dropped."""
+    if clinic_id is None:
+        return
+
+    def forget() -> None:
+        try:
+            cache.delete(_version_key(clinic_id))
+        except Exception:  # the figures then expire after CASELOAD_CACHE_SECONDS
+            logger.warning("caseload figures: could not reach the cache", exc_info=True)
+
+    forget()
+    transaction.on_commit(forget)
 
 
 def visah_change_by_week(base: Annotated) -> list[tuple[int, float, int]]:

@@ -7,25 +7,23 @@ from typing import cast
 
 from django import forms
 from django.contrib import messages
-from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts import audit
 from accounts.access import require_clinic_admin, require_clinic_staff
 from accounts.http import AuthenticatedHttpRequest as Request
 from accounts.models import User
-from patients.access import get_patient_for_user
 from patients.charts import Chart, Series
 from patients.forms import PhysioChoiceField, clinic_today, style_filter_widgets
+from patients.models import Patient
+from pht_clinic.caching import get_or_compute
 
 from . import caseload
 
@@ -76,6 +74,42 @@ class CaseloadFilterForm(forms.Form):
         style_filter_widgets(self)
 
 
+class ReassignForm(forms.Form):
+    """Hand the ticked patients of the caseload to another physiotherapist (clinic admins)."""
+
+    patients = forms.ModelMultipleChoiceField(
+        queryset=Patient.objects.none(),
+        to_field_name="public_id",
+        error_messages={
+            "required": "Tick the patients to reassign in the table above.",
+            "invalid_choice": "A ticked patient is no longer in the caseload; reload the page.",
+            "invalid_pk_value": "A ticked patient is no longer in the caseload; reload the page.",
+        },
+    )
+    physio = PhysioChoiceField(
+        queryset=User.objects.none(),
+        to_field_name="public_id",
+        label="Reassign the ticked patients to",
+        empty_label="Choose a physiotherapist",
+        error_messages={
+            "required": "Choose the physiotherapist who takes them over.",
+            "invalid_choice": "Choose an active physiotherapist of your clinic.",
+        },
+    )
+
+    def __init__(self, *args: object, admin: User, **kwargs: object) -> None:
+        # Its own ids: the filter form on the same page has a "physio" field too.
+        super().__init__(*args, auto_id="reassign_%s", **kwargs)  # type: ignore[arg-type]
+        fields = self.fields
+        cast(
+            forms.ModelMultipleChoiceField, fields["patients"]
+        ).queryset = Patient.objects.visible_to(admin).active()
+        cast(PhysioChoiceField, fields["physio"]).queryset = User.objects.filter(
+            clinic=admin.clinic, role=User.Role.PHYSIO, is_active=True
+        ).order_by("last_name", "first_name")
+        style_filter_widgets(self)
+
+
 def _filtered(
     request: Request,
 ) -> tuple[caseload.Annotated, list[caseload.Queue], CaseloadFilterForm]:
@@ -104,21 +138,28 @@ def _filtered(
 
 def caseload_page(request: Request) -> HttpResponse:
     require_clinic_staff(request)
+    return _caseload(request)
+
+
+def _caseload(request: Request, reassign_form: ReassignForm | None = None) -> HttpResponse:
     rows, queues, form = _filtered(request)
     today = clinic_today(request.user.clinic)
     base = caseload.caseload(request.user)
+    figures = caseload.cached_figures(request.user, today, lambda: caseload.figures(base, queues))
+    paginator = Paginator(rows.values_list("pk", flat=True), PAGE_SIZE)
+    if not request.GET.keys() - {"page", "sort"}:
+        paginator.count = figures["total"]  # unfiltered: every patient of the caseload
     # Page through ids on the queue columns alone; the details are joined for the page only.
-    page = Paginator(rows.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
-    tops = {q.key: list(q.patients.values_list("pk", flat=True)[:5]) for q in queues}
+    page = paginator.get_page(request.GET.get("page"))
+    tops = figures["tops"]
     shown = caseload.with_details(
         base, [*page.object_list, *(pk for t in tops.values() for pk in t)]
     )
     by_pk = {p.pk: p for p in shown}
     page.object_list = [by_pk[pk] for pk in page.object_list if pk in by_pk]
-    counts = caseload.queue_counts(base, queues)
     query = request.GET.copy()
     query.pop("page", None)
-    load = caseload.workload(base)
+    load = figures["workload"]
     scope = request.user.pk if request.user.is_physio else "clinic"
     context = {
         "form": form,
@@ -128,7 +169,7 @@ def caseload_page(request: Request) -> HttpResponse:
         "queues": [
             {
                 "queue": q,
-                "count": counts[q.key],
+                "count": figures["counts"][q.key],
                 "top": [by_pk[pk] for pk in tops[q.key] if pk in by_pk],
             }
             for q in queues
@@ -136,46 +177,19 @@ def caseload_page(request: Request) -> HttpResponse:
         "workload": load,
         "stage_chart": _stage_chart(load["per_stage"]),
         # A clinic-wide trend: computed from every VISA-H, so kept for a few minutes.
-        "visah_chart": cache.get_or_set(
-            f"caseload-visah-{request.user.clinic_id}-{scope}",
+        "visah_chart": get_or_compute(
+            f"caseload-visah:{request.user.clinic_id}:{scope}",
             lambda: _visah_chart(caseload.visah_change_by_week(base)),
             OUTCOME_CHART_SECONDS,
         ),
     }
     if request.user.is_clinic_admin:
-        menus = _ReassignMenus(request.user)
-        for row in page.object_list:
-            row.reassign_options = menus.selecting(row.physio_id)
+        context["reassign_form"] = reassign_form or ReassignForm(admin=request.user)
+        if reassign_form is not None:  # shown again with its errors: keep the ticks
+            ticked = set(request.POST.getlist("patients"))
+            for row in page.object_list:
+                row.ticked = str(row.public_id) in ticked
     return render(request, "rehab/caseload.html", context)
-
-
-class _ReassignMenus:
-    """The reassign menu's options, escaped once per page rather than once per row (50 rows
-    x every physiotherapist of the clinic), with the row's physiotherapist selected."""
-
-    def __init__(self, admin: User) -> None:
-        physios = User.objects.filter(
-            clinic=admin.clinic, role=User.Role.PHYSIO, is_active=True
-        ).order_by("last_name", "first_name")
-        self.options = [
-            (
-                ph.pk,
-                format_html('<option value="{}"', ph.public_id),
-                format_html(">{}</option>", ph.display_name),
-            )
-            for ph in physios
-        ]
-        self.menus: dict[int | None, str] = {}
-
-    def selecting(self, physio_id: int | None) -> str:
-        if physio_id not in self.menus:
-            self.menus[physio_id] = mark_safe(  # noqa: S308 - joins the escaped pieces above
-                "".join(
-                    start + (" selected" if pk == physio_id else "") + end
-                    for pk, start, end in self.options
-                )
-            )
-        return self.menus[physio_id]
 
 
 def _stage_chart(per_stage: dict[int | None, int]) -> str:
@@ -222,23 +236,22 @@ def caseload_csv(request: Request) -> HttpResponse:
 
 
 @require_POST
-def reassign(request: Request, public_id: str) -> HttpResponse:
+def reassign(request: Request) -> HttpResponse:
+    """Reassign the ticked patients; the caseload's filters stay in the query string."""
     require_clinic_admin(request)
-    patient = get_patient_for_user(request, public_id, "edit_record")
-    try:
-        physio = User.objects.get(
-            public_id=request.POST.get("physio", ""),
-            clinic=request.user.clinic,
-            role=User.Role.PHYSIO,
-            is_active=True,
-        )
-    except (User.DoesNotExist, ValueError, ValidationError):
-        messages.error(request, "Choose a physiotherapist of your clinic.")
-        return redirect("rehab:caseload")
+    form = ReassignForm(request.POST, admin=request.user)
+    if not form.is_valid():
+        return _caseload(request, form)
+    physio = form.cleaned_data["physio"]
+    patients = list(form.cleaned_data["patients"].order_by("last_name", "first_name"))
     with transaction.atomic():
-        patient.physio = physio
-        patient._change_reason = "Reassigned by the clinic admin"  # type: ignore[attr-defined]
-        patient.save(update_fields=["physio", "updated_at"])
-        audit.record(request, "patient_reassigned", patient=patient)
-    messages.success(request, f"{patient.full_name} is now with {physio.display_name}.")
-    return redirect("rehab:caseload")
+        for patient in patients:
+            patient.physio = physio
+            patient._change_reason = "Reassigned by the clinic admin"
+            patient.save(update_fields=["physio", "updated_at"])
+            audit.record(request, "patient_reassigned", patient=patient)
+    who = patients[0].full_name if len(patients) == 1 else f"{len(patients)} patients"
+    verb = "is" if len(patients) == 1 else "are"
+    messages.success(request, f"{who} {verb} now with {physio.display_name}.")
+    query = request.GET.urlencode()
+    return redirect(reverse("rehab:caseload") + (f"?{query}" if query else ""))

@@ -57,7 +57,7 @@ urlpatterns = [
     ),
     path("caseload/", caseload_views.caseload_page, name="caseload"),
     path("caseload/export.csv", caseload_views.caseload_csv, name="caseload_csv"),
-    path("caseload/<uuid:public_id>/reassign/", caseload_views.reassign, name="reassign"),
+    path("caseload/reassign/", caseload_views.reassign, name="reassign"),
     path("exercises/", views.exercise_library, name="exercises"),
     path("exercises/new/", views.exercise_create, name="exercise_create"),
     path("exercises/<int:pk>/toggle/", views.exercise_toggle, name="exercise_toggle"),

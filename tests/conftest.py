@@ -2,6 +2,7 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
@@ -27,6 +28,12 @@ def require(condition: bool, reason: str) -> None:
 @pytest.fixture
 def on_postgresql() -> None:
     require(connection.vendor == "postgresql", "needs PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    # Cached caseload figures and charts are keyed by ids, which a database may reuse.
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -56,3 +56,40 @@ def test_production_variables_pass_the_deployment_check():
         "WARNING",
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_postgresql_sessions_plan_for_cheap_random_reads_without_jit(db, on_postgresql):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        jit = cursor.fetchone()[0]
+        cursor.execute("SHOW random_page_cost")
+        page_cost = cursor.fetchone()[0]
+    assert (jit, float(page_cost)) == ("off", 1.1)
+
+
+@pytest.mark.parametrize(
+    ("env", "caseload_seconds", "backend"),
+    [
+        ({"DEBUG": "1"}, 300, "locmem"),  # make run: one development server process
+        ({"DEBUG": "0"}, 0, "locmem"),  # gunicorn without a shared cache: nothing cached
+        ({"DEBUG": "0", "CACHE_URL": "redis://127.0.0.1:6379/9"}, 300, "redis"),
+    ],
+)
+def test_caseload_figures_are_cached_only_where_every_process_can_forget_them(
+    env, caseload_seconds, backend
+):
+    script = (
+        "from django.conf import settings as s; "
+        "print(s.CASELOAD_CACHE_SECONDS, s.CACHES['default']['BACKEND'])"
+    )
+    result = run_django(
+        {"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "x", "CACHE_URL": "", **env},
+        "shell",
+        "-c",
+        script,
+    )
+    assert result.returncode == 0, result.stderr
+    seconds, cache_backend = result.stdout.splitlines()[-1].split()
+    assert int(seconds) == caseload_seconds and backend in cache_backend.lower()

@@ -93,9 +93,19 @@ def test_admin_filters_exports_and_reassigns(live_server, page: Page, world):
         page.get_by_role("link", name="Export CSV").click()
     csv_text = Path(download.value.path()).read_text()
     assert "Waiting" in csv_text and "Elsewhere" not in csv_text
-    page.get_by_label("Reassign Pat Waiting to").select_option(label=world.colleague.display_name)
-    page.get_by_role("button", name="Save").first.click()
-    expect(page.get_by_text(f"is now with {world.colleague.display_name}")).to_be_visible()
+    reassign_to = page.get_by_label("Reassign the ticked patients to")
+    reassign_to.select_option(label=world.colleague.display_name)
+    page.get_by_role("button", name="Reassign").click()  # nothing ticked: told next to it
+    expect(page.locator("#reassign_patients_error")).to_have_text(
+        "Tick the patients to reassign in the table above."
+    )
+    expect(reassign_to).to_have_value(str(world.colleague.public_id))  # the choice is kept
+    page.get_by_label("Tick Pat Waiting").check()
+    page.get_by_role("button", name="Reassign").click()
+    expect(
+        page.get_by_text(f"Pat Waiting is now with {world.colleague.display_name}.")
+    ).to_be_visible()
+    expect(page.get_by_label("Queue")).to_have_value("ready")  # the filter is kept
 
 
 def test_phone_diary_from_the_printed_link_flags_the_caseload(live_server, browser, world):

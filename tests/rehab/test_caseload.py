@@ -2,10 +2,12 @@
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditEvent
 from patients.forms import clinic_today
@@ -151,24 +153,73 @@ def test_admin_sees_status_not_clinical_content(world):
     review(world, patient, 1, notes="Confidential clinical note", G1_nprs="2")
     body = client_for(world.admin).get(reverse("rehab:caseload")).content.decode()
     assert "Private" in body and "Confidential clinical note" not in body
-    assert "/10" not in body  # no pain scores
+    assert not re.search(r"\d\s*/\s*10\b", body)  # no pain scores ("2/10")
 
 
-def test_admin_reassigns_within_the_clinic_and_history_keeps_it(world):
-    patient = started(world, last_name="Moving")
+def test_admin_reassigns_the_ticked_patients_and_history_keeps_it(world):
+    moving, also = started(world, last_name="Moving"), started(world, last_name="Alsomoving")
+    staying = started(world, last_name="Staying")
     admin = client_for(world.admin)
-    url = reverse("rehab:reassign", args=[patient.public_id])
-    assert admin.post(url, {"physio": str(world.colleague.public_id)}).status_code == 302
+    url = reverse("rehab:reassign") + "?q=moving"
+    response = admin.post(
+        url,
+        {"patients": [moving.public_id, also.public_id], "physio": world.colleague.public_id},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("rehab:caseload") + "?q=moving"  # filters kept
+    for patient in (moving, also):
+        patient.refresh_from_db()
+        assert patient.physio == world.colleague
+        assert patient.history.first().history_change_reason == "Reassigned by the clinic admin"
+    staying.refresh_from_db()
+    assert staying.physio == world.physio
+    assert AuditEvent.objects.filter(action="patient_reassigned").count() == 2
+    page = admin.get(response["Location"]).content.decode()
+    assert f"2 patients are now with {world.colleague.display_name}." in page
+
+
+@pytest.mark.parametrize(
+    ("ticked", "physio", "message"),
+    [
+        ("ours", "other_physio", "Choose an active physiotherapist of your clinic."),
+        ("theirs", "colleague", "A ticked patient is no longer in the caseload"),
+        ("none", "colleague", "Tick the patients to reassign in the table above."),
+        ("ours", "none", "Choose the physiotherapist who takes them over."),
+        ("bad", "colleague", "is not a valid UUID."),  # only a forged form sends this
+    ],
+)
+def test_reassigning_refuses_bad_input_next_to_the_field(world, ticked, physio, message):
+    ours = started(world, last_name="Ours")
+    theirs = make_patient(world.other_clinic, world.other_physio, last_name="Theirs")
+    data = {
+        "patients": {"ours": [ours.public_id], "theirs": [theirs.public_id], "bad": ["x"]}.get(
+            ticked, []
+        ),
+        "physio": getattr(world, physio).public_id if physio != "none" else "",
+    }
+    response = client_for(world.admin).post(reverse("rehab:reassign"), data)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert message in body and 'invalid-feedback d-block" id="reassign_p' in body
+    assert "Theirs" not in body
+    if ticked == "ours":  # the tick survives the error
+        assert f'value="{ours.public_id}" form="reassign" id="tick-{ours.public_id}"' in body
+        assert f'aria-label="Tick {ours.full_name}" checked' in body
+    ours.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (ours.physio, theirs.physio) == (world.physio, world.other_physio)
+    assert not AuditEvent.objects.filter(action="patient_reassigned").exists()
+
+
+def test_only_clinic_admins_reassign(world):
+    patient = started(world, last_name="Kept")
+    data = {"patients": [patient.public_id], "physio": world.colleague.public_id}
+    assert client_for(world.physio).post(reverse("rehab:reassign"), data).status_code == 403
     patient.refresh_from_db()
-    assert patient.physio == world.colleague
-    assert patient.history.first().history_change_reason == "Reassigned by the clinic admin"
-    assert AuditEvent.objects.filter(action="patient_reassigned").exists()
-    admin.post(url, {"physio": str(world.other_physio.public_id)})  # another clinic's: refused
-    patient.refresh_from_db()
-    assert patient.physio == world.colleague
+    assert patient.physio == world.physio
     assert (
-        client_for(world.physio).post(url, {"physio": str(world.physio.public_id)}).status_code
-        == 403
+        'form="reassign"'
+        not in client_for(world.physio).get(reverse("rehab:caseload")).content.decode()
     )
 
 
@@ -218,9 +269,12 @@ def _add_patients(world, start, count):
         )
         for i in range(start, start + count)
     )
+    caseload.figures_changed(world.clinic.pk)  # bulk inserts send no signals
 
 
-def test_caseload_queries_are_the_same_for_10_and_2000_patients(world):
+@pytest.mark.parametrize("figures", ["cached", "computed"])
+def test_caseload_queries_are_the_same_for_10_and_2000_patients(world, figures):
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -229,12 +283,113 @@ def test_caseload_queries_are_the_same_for_10_and_2000_patients(world):
     counts = {}
     for total, start in ((10, 0), (2000, 10)):
         _add_patients(world, start, total - start)
-        client.get(url)  # warm the session
+        client.get(url)  # warm the session (and the cached figures)
+        if figures == "computed":
+            cache.clear()
         with CaptureQueriesContext(connection) as captured:
             response = client.get(url)
         assert response.context["page"].paginator.count == total
         counts[total] = len(captured)
     assert counts[10] == counts[2000], counts
+
+
+def test_cached_figures_save_the_queries_over_the_whole_caseload(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    started(world, last_name="Counted")
+    client = client_for(world.admin)
+    with CaptureQueriesContext(connection) as first:
+        client.get(reverse("rehab:caseload"))
+    with CaptureQueriesContext(connection) as second:
+        client.get(reverse("rehab:caseload"))
+    assert len(second) <= len(first) - 6  # queue counts, 6 queue previews, workload
+
+
+def _badge(body, key):
+    return int(
+        re.search(rf'id="queue-{key}">.*?<span class="badge[^"]*">(\d+)</span>', body).group(1)
+    )
+
+
+def test_every_change_the_figures_count_reaches_the_page_at_once(world):
+    admin = client_for(world.admin)
+    url = reverse("rehab:caseload")
+
+    def page():
+        return admin.get(url).content.decode()
+
+    patient = started(world, last_name="Changing")
+    started(world, days_ago=10, last_name="Quiet")
+    assert _badge(page(), "referral") == 0 and "2 patients<" in page()
+    review(world, patient, 1, confirm_it=False, red_flags_none=None, red_flags=["RF_CAUDA_EQUINA"])
+    assert _badge(page(), "referral") == 1  # a case status saved
+    make_patient(world.clinic, world.physio, last_name="Newcomer")
+    assert "3 patients<" in page()  # a patient added
+    assert _badge(page(), "overdue") == 0
+    world.clinic.overdue_days = 7
+    world.clinic.save()
+    assert _badge(page(), "overdue") == 1  # the clinic's setting: Quiet was seen 10 days ago
+    patient.archived_at = timezone.now()
+    patient.save()
+    body = page()
+    assert "2 patients<" in body and _badge(body, "referral") == 0
+
+
+def test_a_physiotherapist_and_the_admin_have_their_own_figures(world):
+    started(world, last_name="Mine")
+    colleague_patient = make_patient(world.clinic, world.colleague, last_name="Theirs")
+    assert colleague_patient.pk
+    assert "1 patient<" in client_for(world.physio).get(reverse("rehab:caseload")).content.decode()
+    assert "2 patients<" in client_for(world.admin).get(reverse("rehab:caseload")).content.decode()
+    assert "1 patient<" in client_for(world.physio).get(reverse("rehab:caseload")).content.decode()
+
+
+def test_figures_are_shared_and_forgotten_through_redis(world, settings):
+    import uuid
+
+    import redis
+    from django.core.cache import cache
+
+    from ..conftest import require
+
+    url = "redis://127.0.0.1:6379/1"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        require(False, "needs Redis on 127.0.0.1:6379")
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    try:
+        admin = client_for(world.admin)
+        started(world, last_name="First")
+        assert "1 patient<" in admin.get(reverse("rehab:caseload")).content.decode()
+        stored = {
+            key.decode().split(":")[2] for key in redis.Redis.from_url(url).keys(f"{prefix}:*")
+        }
+        assert {"caseload-version", "caseload-figures"} <= stored, stored
+        make_patient(world.clinic, world.physio, last_name="Second")
+        assert "2 patients<" in admin.get(reverse("rehab:caseload")).content.decode()
+    finally:
+        cache.clear()
+
+
+def test_a_cache_outage_still_shows_the_caseload(world, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    started(world, last_name="Shown")
+    response = client_for(world.admin).get(reverse("rehab:caseload"))
+    assert response.status_code == 200 and "Shown" in response.content.decode()
 
 
 def test_migration_0006_backfills_the_queue_columns_as_the_services_write_them(world):
