@@ -99,7 +99,7 @@ class ReassignForm(forms.Form):
 
     def __init__(self, *args: object, admin: User, **kwargs: object) -> None:
         # Its own ids: the filter form on the same page has a "physio" field too.
-        super().__init__(*args, auto_id="reassign_%s", **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, auto_id="reassign_%s", **kwargs)  # type: ignore[arg-type,misc]
         fields = self.fields
         cast(
             forms.ModelMultipleChoiceField, fields["patients"]
