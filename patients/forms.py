@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any, cast
 
@@ -28,7 +29,22 @@ def clinic_today(clinic: Any) -> date:
     return timezone.now().astimezone(clinic.tzinfo).date()
 
 
+class _FewChoices(forms.models.ModelChoiceIterator):
+    """A clinic's physiotherapists are few: one plain query, not a server-side cursor (three
+    round trips to PostgreSQL) as ModelChoiceIterator opens for possibly long lists."""
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
 class PhysioChoiceField(forms.ModelChoiceField):
+    iterator = _FewChoices
+    #: What an option needs (value and display_name); a queryset may load only these.
+    FIELDS = ("public_id", "username", "first_name", "last_name")
+
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.display_name)
 

@@ -75,14 +75,25 @@ def caseload(user: User) -> Annotated:
     )
 
 
+#: The columns a caseload row (page, queue preview, CSV) shows; no others are loaded.
+ROW_FIELDS = (
+    "public_id", "first_name", "last_name", "stage", "status", "stage_entered_on", "physio_id",
+    "physio__username", "physio__first_name", "physio__last_name",
+)  # fmt: skip
+
+
 def details(patients: Annotated) -> Annotated:
     """What a caseload row shows beyond the queue columns: the physiotherapist and the
     latest decision's status, flags, urgency and assessment. Applied to a page of rows."""
-    return patients.select_related("physio").annotate(
-        decision_flags=F("case__decision__engine_flags"),
-        decision_status=F("case__decision__status"),
-        decision_urgency=F("case__decision__engine_urgency"),
-        decision_assessment=F("case__decision__assessment__public_id"),
+    return (
+        patients.select_related("physio")
+        .only(*ROW_FIELDS)
+        .annotate(
+            decision_flags=F("case__decision__engine_flags"),
+            decision_status=F("case__decision__status"),
+            decision_urgency=F("case__decision__engine_urgency"),
+            decision_assessment=F("case__decision__assessment__public_id"),
+        )
     )
 
 

@@ -64,9 +64,11 @@ class CaseloadFilterForm(forms.Form):
         self, *args: object, user: User, queue_choices: list[tuple[str, str]], **kwargs: object
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        cast(PhysioChoiceField, self.fields["physio"]).queryset = User.objects.filter(
-            clinic=user.clinic, role=User.Role.PHYSIO
-        ).order_by("last_name")
+        cast(PhysioChoiceField, self.fields["physio"]).queryset = (
+            User.objects.filter(clinic=user.clinic, role=User.Role.PHYSIO)
+            .only(*PhysioChoiceField.FIELDS)
+            .order_by("last_name")
+        )
         cast(forms.ChoiceField, self.fields["queue"]).choices = [
             ("", "All patients"),
             *queue_choices,
@@ -104,9 +106,11 @@ class ReassignForm(forms.Form):
         cast(
             forms.ModelMultipleChoiceField, fields["patients"]
         ).queryset = Patient.objects.visible_to(admin).active()
-        cast(PhysioChoiceField, fields["physio"]).queryset = User.objects.filter(
-            clinic=admin.clinic, role=User.Role.PHYSIO, is_active=True
-        ).order_by("last_name", "first_name")
+        cast(PhysioChoiceField, fields["physio"]).queryset = (
+            User.objects.filter(clinic=admin.clinic, role=User.Role.PHYSIO, is_active=True)
+            .only(*PhysioChoiceField.FIELDS)
+            .order_by("last_name", "first_name")
+        )
         style_filter_widgets(self)
 
 
@@ -157,6 +161,9 @@ def _caseload(request: Request, reassign_form: ReassignForm | None = None) -> Ht
     )
     by_pk = {p.pk: p for p in shown}
     page.object_list = [by_pk[pk] for pk in page.object_list if pk in by_pk]
+    for row in page.object_list:
+        entered = row.stage_entered_on
+        row.days_in_stage = (today - entered).days if entered else None
     query = request.GET.copy()
     query.pop("page", None)
     load = figures["workload"]
