@@ -97,9 +97,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         base = caseload.caseload(user)  # type: ignore[arg-type]
         today = clinic_today(user.clinic)  # type: ignore[union-attr]
         queues = caseload.queues(base, user.clinic, today)  # type: ignore[union-attr, arg-type]
-        counts = caseload.queue_counts(base, queues)
-        context["queues"] = [{"queue": q, "count": counts[q.key]} for q in queues]
-        context["patients"] = base.count()
+        # The caseload page's figures, from the same cache entry (rehab.caseload).
+        figures = caseload.cached_figures(
+            user,  # type: ignore[arg-type]
+            today,
+            lambda: caseload.figures(base, queues),
+        )
+        context["queues"] = [{"queue": q, "count": figures["counts"][q.key]} for q in queues]
+        context["patients"] = figures["total"]
     return render(request, "accounts/dashboard.html", context)
 
 

@@ -214,6 +214,14 @@ def progress_charts(
     return [{"svg": svg} for svg in svgs]
 
 
+#: What the patient page's table and charts (progress_charts) read of each assessment.
+OVERVIEW_FIELDS = (
+    "patient_id", "public_id", "visit_date", "visit_type", "stage_before", "signed_at",
+    "amended_at", "nprs_morning_baseline", "nprs_24h_after_hardest", "nprs_exercise_max",
+    "nprs_adl_typical_7d", "sitting_tolerance_min", "visah_total",
+)  # fmt: skip
+
+
 def patient_detail(request: Request, public_id: str) -> HttpResponse:
     patient = get_patient_for_user(request, public_id, "status")
     if getattr(request.user, "is_patient", False):
@@ -238,7 +246,8 @@ def patient_detail(request: Request, public_id: str) -> HttpResponse:
         "age": patient.age_on(patient.created_at.date()),
     }
     if clinical:
-        assessments = list(patient.assessments.all())
+        # The table and charts read a dozen of an assessment's ~90 columns.
+        assessments = list(patient.assessments.only(*OVERVIEW_FIELDS))
         by_assessment = {d.assessment_id: d for d in decisions}
         for a in assessments:
             a.recommendation = by_assessment.get(a.pk)  # type: ignore[attr-defined]

@@ -336,6 +336,19 @@ def test_every_change_the_figures_count_reaches_the_page_at_once(world):
     assert "2 patients<" in body and _badge(body, "referral") == 0
 
 
+def test_the_dashboard_shares_the_figures_and_sees_changes_at_once(world):
+    admin = client_for(world.admin)
+    patient = started(world, last_name="Dashed")
+    assert ": 1 current patient." in admin.get(reverse("dashboard")).content.decode()
+    admin.get(reverse("rehab:caseload"))
+    review(world, patient, 1, confirm_it=False, red_flags_none=None, red_flags=["RF_CAUDA_EQUINA"])
+    make_patient(world.clinic, world.physio, last_name="Second")
+    body = admin.get(reverse("dashboard")).content.decode()
+    assert ": 2 current patients." in body
+    referral = re.search(r"queue=referral\">[^<]*</a><span class=\"badge[^\"]*\">(\d+)<", body)
+    assert referral.group(1) == "1"
+
+
 def test_a_physiotherapist_and_the_admin_have_their_own_figures(world):
     started(world, last_name="Mine")
     colleague_patient = make_patient(world.clinic, world.colleague, last_name="Theirs")
