@@ -290,10 +290,12 @@ def fmt_ms(value: float) -> str:
 # -- Queries per request (in-process, same database) ------------------------------------------
 
 
-def query_counts(user: Any, paths: dict[str, str]) -> dict[str, int]:
+def query_counts(
+    user: Any, paths: dict[str, str], before: dict[str, Callable[[], None]] | None = None
+) -> dict[str, int]:
     """Queries each page runs for ``user``: Django's test client in this process, against
     the bench database, counted with CaptureQueriesContext (the second request of each, so
-    that one-off session writes are not counted)."""
+    that one-off session writes are not counted; ``before[name]`` runs just before it)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -303,6 +305,7 @@ def query_counts(user: Any, paths: dict[str, str]) -> dict[str, int]:
     counts = {}
     for name, path in paths.items():
         client.get(path)
+        (before or {}).get(name, lambda: None)()
         with CaptureQueriesContext(connection) as queries:
             response = client.get(path)
         if response.status_code != 200:

@@ -9,6 +9,7 @@ shuffled order, so that the ratios come from the same moments of the same run.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from bench import seed
 from bench.common import (
@@ -27,16 +28,21 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "200"))
 FLOOR = "/account/"
 
 
-def measure(user: object, pages: dict[str, str], budget_s: float) -> dict[str, dict]:
-    """Timings and query counts of ``pages`` (name -> path) and of the floor."""
+def measure(
+    user: object,
+    pages: dict[str, str],
+    budget_s: float,
+    before: dict[str, Callable[[], None]] | None = None,
+) -> dict[str, dict]:
+    """Timings and query counts of ``pages`` (name -> path) and of the floor;
+    ``before[name]``, if given, runs before each request of that page, outside the timing."""
     browser = browser_for(user)
     paths = {"floor": FLOOR, "keepalive": "/session/keepalive/", **pages}
-    samples = interleaved(
-        {name: http_probe(browser, path) for name, path in paths.items()},
-        rounds=ROUNDS,
-        budget_s=budget_s,
-    )
-    queries = query_counts(user, paths)
+    probes = {name: http_probe(browser, path) for name, path in paths.items()}
+    for name, prepare in (before or {}).items():
+        probes[name] = _prepared(prepare, probes[name])
+    samples = interleaved(probes, rounds=ROUNDS, budget_s=budget_s)
+    queries = query_counts(user, paths, before)
     return {
         name: {
             "path": path,
@@ -47,6 +53,14 @@ def measure(user: object, pages: dict[str, str], budget_s: float) -> dict[str, d
         }
         for name, path in paths.items()
     }
+
+
+def _prepared(prepare: Callable[[], None], probe: Callable[[], float]) -> Callable[[], float]:
+    def run() -> float:
+        prepare()
+        return probe()
+
+    return run
 
 
 def print_rows(title: str, rows: dict[str, dict]) -> None:

@@ -85,6 +85,7 @@ PAGE_LABELS = {
     "keepalive": "`/session/keepalive/` (JSON)",
     "dashboard": "dashboard `/`",
     "caseload": "caseload `/caseload/`",
+    "caseload_after_change": "caseload, first view after a change (figures recomputed)",
     "patient": "patient page",
     "assessment_form": "assessment form",
 }
@@ -103,6 +104,7 @@ def page_row(label: str, data: str, row: dict[str, Any]) -> list[str]:
     ]
 
 
+CASELOAD_PAGES = ("caseload", "caseload_after_change", "dashboard")
 PAGE_HEAD = ["page", "data", "median", "IQR", "p95", "× floor", "queries", "n"]
 
 
@@ -114,32 +116,34 @@ def pages_section(out: list[str], targets: list[list[str]]) -> None:
         steps = caseload["steps"]
         for size, step in steps.items():
             n = f"{int(size):,} patients, clinic admin"
-            for name in ("caseload", "dashboard"):
-                rows.append(page_row(PAGE_LABELS[name], n, step[name]))
+            for name in CASELOAD_PAGES:
+                if name in step:
+                    rows.append(page_row(PAGE_LABELS[name], n, step[name]))
         if steps:
             last = steps[max(steps, key=int)]
+            changed = last.get("caseload_after_change")
+            after_change = f" (after a change: {x(changed['x_floor'])})" if changed else ""
             rows.append(
                 page_row(PAGE_LABELS["floor"], "same run as the 10,000 step", last["floor"])
             )
             targets.append(
                 target(
                     "caseload at 10,000 patients ≤ 3× floor",
-                    x(last["caseload"]["x_floor"]),
+                    x(last["caseload"]["x_floor"]) + after_change,
                     last["caseload"]["x_floor"] <= 3,
                 )
             )
-            queries = {
-                (n, s[n]["queries"]) for s in steps.values() for n in ("caseload", "dashboard")
-            }
+            names = [n for n in CASELOAD_PAGES if all(n in s for s in steps.values())]
+            queries = {(n, s[n]["queries"]) for s in steps.values() for n in names}
             counts = ", ".join(
-                f"{n} {'/'.join(str(s[n]['queries']) for s in steps.values())}"
-                for n in ("caseload", "dashboard")
+                f"{n.replace('_', ' ')} {'/'.join(str(s[n]['queries']) for s in steps.values())}"
+                for n in names
             )
             targets.append(
                 target(
                     "caseload queries independent of the number of patients",
                     f"{counts} at {'/'.join(f'{int(k):,}' for k in steps)}",
-                    len(queries) == 2,
+                    len(queries) == len(names),
                 )
             )
     if pages:
