@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +19,7 @@ from accounts.access import require_clinic_staff
 from accounts.http import AuthenticatedHttpRequest as Request
 from pht_clinic.caching import get_or_compute
 from rehab import services as rehab_services
-from rehab.models import StageDecision
+from rehab.models import ACTION_CHOICES, StageDecision
 
 from . import services
 from .access import get_assessment_for_user, get_patient_for_user
@@ -131,10 +132,11 @@ def patient_invite(request: Request, public_id: str) -> HttpResponse:
     return redirect("patients:detail", patient.public_id)
 
 
-def _stage_bands(decisions: list[StageDecision]) -> list[StageBand]:
+def _stage_bands(decisions: Sequence[Any]) -> list[StageBand]:
+    """The stages as shaded bands, from decision rows (visit_date, status, final_stage)."""
     bands: list[StageBand] = []
     for d in decisions:
-        if d.is_pending or d.final_stage is None:
+        if d.status == StageDecision.Status.PENDING or d.final_stage is None:
             continue
         if bands and bands[-1].stage == d.final_stage:
             continue
@@ -146,8 +148,8 @@ def _stage_bands(decisions: list[StageDecision]) -> list[StageBand]:
 
 def progress_charts(
     patient: Patient,
-    assessments: list[Assessment],
-    decisions: list[StageDecision],
+    assessments: Sequence[Any],
+    decisions: Sequence[Any],
     diary: list[Any] = (),  # type: ignore[assignment]
 ) -> list[dict[str, object]]:
     bands = _stage_bands(decisions)
@@ -214,12 +216,17 @@ def progress_charts(
     return [{"svg": svg} for svg in svgs]
 
 
-#: What the patient page's table and charts (progress_charts) read of each assessment.
-OVERVIEW_FIELDS = (
-    "patient_id", "public_id", "visit_date", "visit_type", "stage_before", "signed_at",
-    "amended_at", "nprs_morning_baseline", "nprs_24h_after_hardest", "nprs_exercise_max",
-    "nprs_adl_typical_7d", "sitting_tolerance_min", "visah_total",
+#: What the charts read of every assessment (progress_charts), loaded as plain rows.
+CHART_FIELDS = (
+    "visit_date", "signed_at", "nprs_morning_baseline", "nprs_24h_after_hardest",
+    "nprs_exercise_max", "nprs_adl_typical_7d", "sitting_tolerance_min", "visah_total",
 )  # fmt: skip
+#: What the table of visits shows of each listed assessment.
+TABLE_FIELDS = (
+    "patient_id", "public_id", "visit_date", "visit_type", "stage_before", "signed_at",
+    "amended_at",
+)  # fmt: skip
+ACTION_LABELS = dict(ACTION_CHOICES)
 
 
 def patient_detail(request: Request, public_id: str) -> HttpResponse:
@@ -227,13 +234,15 @@ def patient_detail(request: Request, public_id: str) -> HttpResponse:
     if getattr(request.user, "is_patient", False):
         return redirect("dashboard")
     clinical = request.user.is_physio
-    # The stage bands and the table need a few columns of every decision; only the latest
-    # is shown in full (what the rules saw and said).
-    decisions = list(
-        patient.decisions.only(
-            "patient_id", "assessment_id", "visit_date", "status", "engine_action", "final_stage"
+    # The stage bands and the table need a few columns of every decision, read as plain rows
+    # (a hundred visits made ~200 model instances, half the page's time); only the latest
+    # decision is loaded in full (what the rules saw and said).
+    decisions: list[Any] = list(
+        patient.decisions.values_list(
+            "pk", "assessment_id", "visit_date", "status", "engine_action", "final_stage",
+            named=True,
         )
-    )
+    )  # fmt: skip
     latest = (
         patient.decisions.select_related("assessment", "decided_by").get(pk=decisions[-1].pk)
         if decisions
@@ -246,20 +255,24 @@ def patient_detail(request: Request, public_id: str) -> HttpResponse:
         "age": patient.age_on(patient.created_at.date()),
     }
     if clinical:
-        # The table and charts read a dozen of an assessment's ~90 columns.
-        assessments = list(patient.assessments.only(*OVERVIEW_FIELDS))
-        by_assessment = {d.assessment_id: d for d in decisions}
-        for a in assessments:
-            a.recommendation = by_assessment.get(a.pk)  # type: ignore[attr-defined]
+        every: list[Any] = list(patient.assessments.values_list("pk", *CHART_FIELDS, named=True))
+        newest_first = [a.pk for a in reversed(every)]
+        show_all = request.GET.get("all") == "1"
+        listed = list(
+            patient.assessments.only(*TABLE_FIELDS)
+            .filter(pk__in=newest_first if show_all else newest_first[:ASSESSMENTS_SHOWN])
+            .reverse()
+        )
+        recommended = {d.assessment_id: ACTION_LABELS[d.engine_action] for d in decisions}
+        for a in listed:
+            a.recommendation = recommended.get(a.pk)  # type: ignore[attr-defined]
         diary = list(patient.diary.order_by("day"))
         since = clinic_today(patient.clinic) - timedelta(days=14)
-        show_all = request.GET.get("all") == "1"
-        listed = list(reversed(assessments))
         context.update(
-            assessments=listed if show_all else listed[:ASSESSMENTS_SHOWN],
-            assessments_total=len(listed),
+            assessments=listed,
+            assessments_total=len(every),
             charts=progress_charts(
-                patient, [a for a in assessments if a.is_signed], decisions, diary
+                patient, [a for a in every if a.signed_at is not None], decisions, diary
             ),
             diary_flags=[e for e in diary if e.flagged and e.day >= since],
         )
