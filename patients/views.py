@@ -263,7 +263,9 @@ def patient_detail(request: Request, public_id: str) -> HttpResponse:
             .filter(pk__in=newest_first if show_all else newest_first[:ASSESSMENTS_SHOWN])
             .reverse()
         )
-        recommended = {d.assessment_id: ACTION_LABELS[d.engine_action] for d in decisions}
+        recommended = {
+            d.assessment_id: ACTION_LABELS.get(d.engine_action, d.engine_action) for d in decisions
+        }
         for a in listed:
             a.recommendation = recommended.get(a.pk)  # type: ignore[attr-defined]
         diary = list(patient.diary.order_by("day"))

@@ -1,9 +1,13 @@
 """The cache is a speed-up, never a dependency: when it cannot be reached (CACHE_URL's Redis
-down), pages compute what they would have read and say so in the log."""
+down or not answering), pages compute what they would have read and say so in the log.
+
+After a failure the cache is left alone for ``PAUSE_SECONDS`` in this process, so that a
+Redis that times out costs one timeout, not one per read and write of every request."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -12,19 +16,37 @@ from django.core.cache import cache
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
+PAUSE_SECONDS = 30
+_paused_until = 0.0
+
+
+def safely(operation: Callable[[], T], default: T, what: str) -> T:
+    """``operation()`` on the cache, or ``default`` if the cache failed now or lately."""
+    global _paused_until
+    if time.monotonic() < _paused_until:
+        return default
+    try:
+        return operation()
+    except Exception:
+        _paused_until = time.monotonic() + PAUSE_SECONDS
+        logger.warning(
+            "cache unreachable (%s); not using it for %d s", what, PAUSE_SECONDS, exc_info=True
+        )
+        return default
+
+
+def resume() -> None:
+    """Use the cache again at once (tests, and after a restore has emptied it)."""
+    global _paused_until
+    _paused_until = 0.0
+
 
 def get_or_compute(key: str, compute: Callable[[], T], seconds: int) -> T:
     """``cache.get_or_set`` that falls back to ``compute()`` when the cache fails."""
-    try:
-        found = cache.get(key)
-    except Exception:
-        logger.warning("cache unreachable; computing %s", key.split(":")[0], exc_info=True)
-        return compute()
+    what = key.split(":")[0]
+    found = safely(lambda: cache.get(key), None, what)
     if found is not None:
         return found
     value = compute()
-    try:
-        cache.set(key, value, seconds)
-    except Exception:
-        logger.warning("cache unreachable; not keeping %s", key.split(":")[0], exc_info=True)
+    safely(lambda: cache.set(key, value, seconds), None, what)
     return value

@@ -146,8 +146,8 @@ if CACHE_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "pht",
-            # A cache that does not answer is skipped (pht_clinic/caching.py), quickly.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            # A cache that does not answer is skipped for a while (pht_clinic/caching.py).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 CASELOAD_CACHE_SECONDS = env_int("CASELOAD_CACHE_SECONDS", 300 if CACHE_URL or DEBUG else 0)

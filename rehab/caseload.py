@@ -11,7 +11,6 @@ runs on every save of a patient, a case status, a clinic or its rules (rehab/sig
 from __future__ import annotations
 
 import csv
-import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -38,13 +37,12 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Clinic, User
 from patients.models import Assessment, Patient
+from pht_clinic.caching import safely
 
 from .models import CaseStatus, parameters_for
 
 FLARE_WINDOW_DAYS = 14  # issue 7: REGRESS or AMBER in the last 14 days
 QUEUE_PREVIEW = 5  # patients named under each queue's title
-
-logger = logging.getLogger(__name__)
 
 
 # Annotated patient querysets are typed Any: the annotations are invisible to the type checker.
@@ -243,21 +241,23 @@ def cached_figures(
     scope = user.pk if user.is_physio else "clinic"
     version_key = _version_key(user.clinic_id)
     key = f"caseload-figures:{user.clinic_id}:{scope}:{today.isoformat()}"
-    try:
-        found = cache.get_many([version_key, key])
-        version = found.get(version_key)
-        if version is None:
-            cache.add(version_key, uuid.uuid4().hex, timeout=None)
-            version = cache.get(version_key)
-        stored = found.get(key)
-        if stored is not None and stored["version"] == version:
-            return stored["figures"]
-        result = compute()
-        cache.set(key, {"version": version, "figures": result}, seconds)
-        return result
-    except Exception:  # a cache outage must not take the caseload down
-        logger.warning("caseload figures: the cache failed; computing them", exc_info=True)
-        return compute()
+
+    def current_version() -> str | None:
+        cache.add(version_key, uuid.uuid4().hex, timeout=None)  # if none is set yet
+        return cache.get(version_key)
+
+    found: dict[str, Any] = safely(
+        lambda: cache.get_many([version_key, key]), {}, "caseload figures"
+    )
+    version = found.get(version_key) or safely(current_version, None, "caseload figures")
+    stored = found.get(key)
+    if version is not None and stored is not None and stored["version"] == version:
+        return stored["figures"]
+    result = compute()
+    if version is not None:
+        entry = {"version": version, "figures": result}
+        safely(lambda: cache.set(key, entry, seconds), None, "caseload figures")
+    return result
 
 
 def figures_changed(clinic_id: int | None) -> None:
@@ -267,10 +267,7 @@ def figures_changed(clinic_id: int | None) -> None:
         return
 
     def forget() -> None:
-        try:
-            cache.delete(_version_key(clinic_id))
-        except Exception:  # the figures then expire after CASELOAD_CACHE_SECONDS
-            logger.warning("caseload figures: could not reach the cache", exc_info=True)
+        safely(lambda: cache.delete(_version_key(clinic_id)), None, "caseload figures")
 
     forget()
     transaction.on_commit(forget)

@@ -166,12 +166,14 @@ def _caseload(request: Request, reassign_form: ReassignForm | None = None) -> Ht
         row.days_in_stage = (today - entered).days if entered else None
     query = request.GET.copy()
     query.pop("page", None)
+    here = request.GET.urlencode()  # the page as shown, for the reassign form to come back to
     load = figures["workload"]
     scope = request.user.pk if request.user.is_physio else "clinic"
     context = {
         "form": form,
         "page": page,
         "query": query.urlencode(),
+        "here": here,
         "today": today,
         "queues": [
             {
@@ -248,6 +250,8 @@ def reassign(request: Request) -> HttpResponse:
     require_clinic_admin(request)
     form = ReassignForm(request.POST, admin=request.user)
     if not form.is_valid():
+        if form.has_error("patients", "invalid_choice"):  # another clinic's, or archived
+            audit.record(request, "access_denied", outcome="denied")
         return _caseload(request, form)
     physio = form.cleaned_data["physio"]
     patients = list(form.cleaned_data["patients"].order_by("last_name", "first_name"))

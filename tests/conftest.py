@@ -7,6 +7,7 @@ from django.db import connection
 from django.test import Client
 
 from accounts.models import Clinic, User
+from pht_clinic import caching
 
 from .factories import make_clinic, make_user
 
@@ -34,6 +35,7 @@ def on_postgresql() -> None:
 def _empty_cache() -> None:
     # Cached caseload figures and charts are keyed by ids, which a database may reuse.
     cache.clear()
+    caching.resume()  # a test of a cache outage must not leave the cache paused
 
 
 @pytest.fixture(autouse=True)

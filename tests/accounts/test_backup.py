@@ -9,6 +9,7 @@ from contextlib import closing
 
 import psycopg
 import pytest
+import redis
 from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -73,11 +74,11 @@ def fresh_database(on_postgresql):
             )
 
 
-def manage(*args, url):
+def manage(*args, url, **env):
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url},
+        env={**os.environ, "DATABASE_URL": url, **env},
         capture_output=True,
         text=True,
         timeout=300,
@@ -99,8 +100,13 @@ def test_a_backup_restores_every_record_into_a_fresh_database(world, tmp_path, f
 
     name, params = fresh_database
     fresh_url = database_url().rsplit("/", 1)[0] + f"/{name}"
-    result = manage("restore", str(dump), "--no-input", url=fresh_url)
+    # A shared cache still holding the clinic's caseload figures is told to forget them.
+    cache_url = "redis://127.0.0.1:6379/11"
+    version = f"pht:1:caseload-version:{world.clinic.pk}"
+    redis.Redis.from_url(cache_url).set(version, "before-the-restore")
+    result = manage("restore", str(dump), "--no-input", url=fresh_url, CACHE_URL=cache_url)
     assert result.returncode == 0, result.stderr
+    assert redis.Redis.from_url(cache_url).get(version) is None
 
     with connection.cursor() as cursor:
         original = fingerprint(cursor)

@@ -202,6 +202,8 @@ def test_reassigning_refuses_bad_input_next_to_the_field(world, ticked, physio, 
     body = response.content.decode()
     assert message in body and 'invalid-feedback d-block" id="reassign_p' in body
     assert "Theirs" not in body
+    # A problem with the ticks is announced with every tick box.
+    assert ('aria-describedby="reassign_patients_error"' in body) == (ticked != "ours")
     if ticked == "ours":  # the tick survives the error
         assert f'value="{ours.public_id}" form="reassign" id="tick-{ours.public_id}"' in body
         assert f'aria-label="Tick {ours.full_name}" checked' in body
@@ -209,6 +211,39 @@ def test_reassigning_refuses_bad_input_next_to_the_field(world, ticked, physio, 
     theirs.refresh_from_db()
     assert (ours.physio, theirs.physio) == (world.physio, world.other_physio)
     assert not AuditEvent.objects.filter(action="patient_reassigned").exists()
+
+
+def test_after_a_reassign_error_the_page_and_its_links_stay_on_the_caseload(world):
+    patients = [started(world, last_name=f"Row{i:02d}") for i in range(55)]  # two pages
+    on_page_two = patients[-1]
+    admin = client_for(world.admin)
+    response = admin.post(
+        reverse("rehab:reassign") + "?sort=name&page=2",
+        {"patients": [on_page_two.public_id], "physio": ""},
+    )
+    body = response.content.decode()
+    assert "Choose the physiotherapist who takes them over." in body
+    assert "Page 2 of 2" in body and f'aria-label="Tick {on_page_two.full_name}"' in body
+    assert 'aria-describedby="reassign_patients_error"' not in body  # the ticks were fine
+    caseload_url = reverse("rehab:caseload")
+    assert f'<form method="get" action="{caseload_url}"' in body
+    assert f'href="{caseload_url}?queue=' in body and 'href="?' not in body
+    assert f'action="{reverse("rehab:reassign")}?sort=name&amp;page=2"' in body
+    response = admin.post(
+        reverse("rehab:reassign") + "?sort=name&page=2",
+        {"patients": [on_page_two.public_id], "physio": world.colleague.public_id},
+    )
+    assert response["Location"] == caseload_url + "?sort=name&page=2"  # back where it was
+
+
+def test_ticking_another_clinics_patient_is_audited_as_denied(world):
+    theirs = make_patient(world.other_clinic, world.other_physio, last_name="Theirs")
+    client_for(world.admin).post(
+        reverse("rehab:reassign"),
+        {"patients": [theirs.public_id], "physio": world.colleague.public_id},
+    )
+    denied = AuditEvent.objects.get(action="access_denied")
+    assert denied.actor == world.admin and denied.outcome == "denied"
 
 
 def test_only_clinic_admins_reassign(world):
@@ -391,6 +426,22 @@ def test_figures_are_shared_and_forgotten_through_redis(world, settings):
         assert "2 patients<" in admin.get(reverse("rehab:caseload")).content.decode()
     finally:
         cache.clear()
+
+
+def test_a_failing_cache_is_left_alone_for_a_while(monkeypatch):
+    from pht_clinic import caching
+
+    calls = []
+
+    def broken():
+        calls.append(1)
+        raise ConnectionError("no answer")
+
+    assert caching.safely(broken, "computed", "test") == "computed"
+    assert caching.safely(broken, "computed", "test") == "computed"
+    assert calls == [1]  # the second call did not wait for the cache again
+    monkeypatch.setattr(caching.time, "monotonic", lambda: 10**9)  # the pause is over
+    assert caching.safely(lambda: "cached", "computed", "test") == "cached"
 
 
 def test_a_cache_outage_still_shows_the_caseload(world, settings):

@@ -38,4 +38,10 @@ class Command(BaseCommand):
             backups.restore(db, path)
         except backups.BackupError as error:
             raise CommandError(str(error)) from None
+        # A shared cache (CACHE_URL) still holds the caseload figures of the replaced data.
+        from accounts.models import Clinic
+        from rehab.caseload import figures_changed
+
+        for clinic_id in Clinic.objects.values_list("pk", flat=True):
+            figures_changed(clinic_id)
         self.stdout.write(f"Restored {db['NAME']} from {path}.")
