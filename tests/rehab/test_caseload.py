@@ -397,11 +397,10 @@ def test_figures_are_shared_and_forgotten_through_redis(world, settings):
     import uuid
 
     import redis
-    from django.core.cache import cache
 
     from ..conftest import require
 
-    url = "redis://127.0.0.1:6379/1"
+    url = "redis://127.0.0.1:6379/12"  # not the test broker's database
     try:
         redis.Redis.from_url(url).ping()
     except redis.exceptions.ConnectionError:
@@ -424,8 +423,10 @@ def test_figures_are_shared_and_forgotten_through_redis(world, settings):
         assert {"caseload-version", "caseload-figures"} <= stored, stored
         make_patient(world.clinic, world.physio, last_name="Second")
         assert "2 patients<" in admin.get(reverse("rehab:caseload")).content.decode()
-    finally:
-        cache.clear()
+    finally:  # only this test's keys: cache.clear() would empty the whole database
+        server = redis.Redis.from_url(url)
+        if keys := server.keys(f"{prefix}:*"):
+            server.delete(*keys)
 
 
 def test_a_failing_cache_is_left_alone_for_a_while(monkeypatch):
