@@ -256,13 +256,9 @@ def patient_detail(request: Request, public_id: str) -> HttpResponse:
     }
     if clinical:
         every: list[Any] = list(patient.assessments.values_list("pk", *CHART_FIELDS, named=True))
-        newest_first = [a.pk for a in reversed(every)]
+        newest_first = patient.assessments.only(*TABLE_FIELDS).reverse()
         show_all = request.GET.get("all") == "1"
-        listed = list(
-            patient.assessments.only(*TABLE_FIELDS)
-            .filter(pk__in=newest_first if show_all else newest_first[:ASSESSMENTS_SHOWN])
-            .reverse()
-        )
+        listed = list(newest_first if show_all else newest_first[:ASSESSMENTS_SHOWN])
         recommended = {
             d.assessment_id: ACTION_LABELS.get(d.engine_action, d.engine_action) for d in decisions
         }

@@ -117,20 +117,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file (not memory) so a Celery worker process can share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    PG_SESSION = []
+    _pg_session = []
     # PostgreSQL's JIT compiler started on the caseload's counts over 10,000 patients and
     # spent ~25 ms compiling a query that ran in ~30 ms (docs/benchmarks.md); this app's
     # queries are short, so it is off unless PG_JIT=1.
     if not env_bool("PG_JIT", False):
-        PG_SESSION.append("-c jit=off")
+        _pg_session.append("-c jit=off")
     # The planner's default random_page_cost (4) models spinning disks: with it, the caseload
     # page read all 10,000 case rows to join the 80 it shows (6 ms, against 1.5 ms by index).
     # PostgreSQL's manual suggests a lower value where random reads are cheap (SSDs, or data
     # in memory). PG_RANDOM_PAGE_COST="" keeps the server's own setting.
     if page_cost := os.environ.get("PG_RANDOM_PAGE_COST", "1.1"):
-        PG_SESSION.append(f"-c random_page_cost={float(page_cost)}")
-    if PG_SESSION:
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(PG_SESSION)
+        _pg_session.append(f"-c random_page_cost={float(page_cost)}")
+    if _pg_session:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(_pg_session)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache ---------------------------------------------------------------------------------

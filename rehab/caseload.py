@@ -223,6 +223,11 @@ def figures(base: Annotated, queues: list[Queue]) -> dict[str, Any]:
     }
 
 
+def scope(user: User) -> int | str:
+    """Whose caseload a user sees, for cache keys: their own, or the whole clinic's."""
+    return user.pk if user.is_physio else "clinic"
+
+
 def _version_key(clinic_id: int | None) -> str:
     return f"caseload-version:{clinic_id}"
 
@@ -238,9 +243,8 @@ def cached_figures(
     seconds = settings.CASELOAD_CACHE_SECONDS
     if seconds <= 0:
         return compute()
-    scope = user.pk if user.is_physio else "clinic"
     version_key = _version_key(user.clinic_id)
-    key = f"caseload-figures:{user.clinic_id}:{scope}:{today.isoformat()}"
+    key = f"caseload-figures:{user.clinic_id}:{scope(user)}:{today.isoformat()}"
 
     def current_version() -> str | None:
         cache.add(version_key, uuid.uuid4().hex, timeout=None)  # if none is set yet

@@ -85,7 +85,6 @@ class ReassignForm(forms.Form):
         error_messages={
             "required": "Tick the patients to reassign in the table above.",
             "invalid_choice": "A ticked patient is no longer in the caseload; reload the page.",
-            "invalid_pk_value": "A ticked patient is no longer in the caseload; reload the page.",
         },
     )
     physio = PhysioChoiceField(
@@ -168,7 +167,6 @@ def _caseload(request: Request, reassign_form: ReassignForm | None = None) -> Ht
     query.pop("page", None)
     here = request.GET.urlencode()  # the page as shown, for the reassign form to come back to
     load = figures["workload"]
-    scope = request.user.pk if request.user.is_physio else "clinic"
     context = {
         "form": form,
         "page": page,
@@ -187,7 +185,7 @@ def _caseload(request: Request, reassign_form: ReassignForm | None = None) -> Ht
         "stage_chart": _stage_chart(load["per_stage"]),
         # A clinic-wide trend: computed from every VISA-H, so kept for a few minutes.
         "visah_chart": get_or_compute(
-            f"caseload-visah:{request.user.clinic_id}:{scope}",
+            f"caseload-visah:{request.user.clinic_id}:{caseload.scope(request.user)}",
             lambda: _visah_chart(caseload.visah_change_by_week(base)),
             OUTCOME_CHART_SECONDS,
         ),
