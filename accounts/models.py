@@ -100,7 +100,12 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.get_full_name() or self.username
+        return self.name_of(self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def name_of(first_name: str, last_name: str, username: str) -> str:
+        """How staff are named on pages, from the three columns (for rows read as values)."""
+        return f"{first_name} {last_name}".strip() or username
 
 
 class InvitationQuerySet(models.QuerySet["Invitation"]):

@@ -80,24 +80,27 @@ ROW_FIELDS = (
 )  # fmt: skip
 
 
+# The latest decision's status, flags, urgency and assessment, joined for shown rows only.
+DECISION_DETAILS = {
+    "decision_flags": F("case__decision__engine_flags"),
+    "decision_status": F("case__decision__status"),
+    "decision_urgency": F("case__decision__engine_urgency"),
+    "decision_assessment": F("case__decision__assessment__public_id"),
+}
+
+
 def details(patients: Annotated) -> Annotated:
     """What a caseload row shows beyond the queue columns: the physiotherapist and the
-    latest decision's status, flags, urgency and assessment. Applied to a page of rows."""
-    return (
-        patients.select_related("physio")
-        .only(*ROW_FIELDS)
-        .annotate(
-            decision_flags=F("case__decision__engine_flags"),
-            decision_status=F("case__decision__status"),
-            decision_urgency=F("case__decision__engine_urgency"),
-            decision_assessment=F("case__decision__assessment__public_id"),
-        )
-    )
+    latest decision's details. Applied to the rows of the CSV export."""
+    return patients.select_related("physio").only(*ROW_FIELDS).annotate(**DECISION_DETAILS)
 
 
-def with_details(base: Annotated, ids: list[int]) -> list[Any]:
-    """The patients ``ids`` (in that order) with :func:`details`: one query."""
-    found = {p.pk: p for p in details(base.filter(pk__in=ids))}
+def with_details(base: Annotated, ids: list[int]) -> list[dict[str, Any]]:
+    """The patients ``ids`` (in that order) as the values a caseload row shows: one query,
+    read as plain values (the page shows 80 patients; building models was a third of it)."""
+    rows = base.filter(pk__in=ids).annotate(**DECISION_DETAILS)
+    values = ("pk", *ROW_FIELDS, "last_visit", "decision_action", "has_programme")
+    found = {row["pk"]: row for row in rows.values(*values, *DECISION_DETAILS)}
     return [found[pk] for pk in ids if pk in found]
 
 

@@ -112,6 +112,41 @@ def test_referrals_are_ordered_by_urgency(world):
     assert [p.last_name for p in referral.patients] == ["Emergency", "Routine"]
 
 
+def test_rows_and_queue_previews_link_to_the_work_each_needs(world):
+    referred = started(world, last_name="Referred")
+    visit = review(
+        world, referred, 2, confirm_it=False, red_flags_none=None, red_flags=["RF_CAUDA_EQUINA"]
+    )
+    started(world, days_ago=40, last_name="Overdue")
+    amber = started(world, last_name="Amber")
+    review(world, amber, 3, nprs_exercise_max="4", G1_nprs="2")  # STAY with AMBER, confirmed
+    body = client_for(world.physio).get(reverse("rehab:caseload")).content.decode()
+    # Previews: the referral opens its assessment, with the urgency; overdue opens a new one.
+    assessment_url = reverse("patients:assessment", args=[referred.public_id, visit.public_id])
+    urgency = visit.decision.engine_urgency
+    assert urgency
+    link = f'<a href="{assessment_url}">{referred.full_name}</a>'
+    assert f'{link} <span class="flag text-danger">{urgency}</span></li>' in body
+    overdue = Patient.objects.get(last_name="Overdue")
+    last = (clinic_today(world.clinic) - timedelta(days=40)).strftime("%-d %b")
+    new_url = reverse("patients:assessment_create", args=[overdue.public_id])
+    assert f'<a href="{new_url}">{overdue.full_name}</a> · last {last}</li>' in body
+    # Rows: last name first, the decision in words with its flags, days in stage.
+    row = re.search(r"<tr>\s*<td><a href=\"[^\"]+\">Referred, .*?</tr>", body, re.S)
+    assert row, body
+    cells = re.findall(r"<td>(.*?)</td>", row.group(0), re.S)
+    assert cells[1:6] == ["1", world.physio.display_name, "10", day_text(world, 2), cells[5]]
+    assert cells[5] == "Refer (waiting) "
+    assert cells[6] == "none"
+    amber_row = re.search(r"<td><a [^>]+>Amber, .*?</tr>", body, re.S)
+    assert amber_row
+    assert '<td>Stay <span class="flag">AMBER</span> </td>' in amber_row.group(0)
+
+
+def day_text(world, days_ago):
+    return (clinic_today(world.clinic) - timedelta(days=days_ago)).strftime("%-d %b %Y")
+
+
 def test_a_physiotherapist_sees_only_their_own_patients(world):
     started(world, last_name="Mine")
     other = make_patient(world.clinic, world.colleague, last_name="Theirs")

@@ -161,7 +161,7 @@ def test_a_queue_and_a_name_filter_narrow_together(world):
     started(world, days_ago=40, last_name="Zed Overdue")
     started(world, days_ago=40, last_name="Other Overdue")
     response = client_for(world.admin).get(reverse("rehab:caseload") + "?queue=overdue&q=Zed")
-    names = [p.last_name for p in response.context["page"]]
+    names = [p["last_name"] for p in response.context["page"]]
     assert names == ["Zed Overdue"]
 
 
