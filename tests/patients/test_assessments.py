@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -163,6 +165,32 @@ def test_patient_page_lists_the_latest_visits_in_constant_queries(
     everything = client.get(url + "?all=1")
     assert len(everything.context["assessments"]) == total
     assert "Show all" not in everything.content.decode()
+
+
+def test_the_visit_table_links_each_visit_with_its_recommendation_and_state(world, patient):
+    from datetime import date
+
+    from django.utils import timezone
+
+    first = make_assessment(patient, world.physio, visit_date="2026-01-05")
+    confirm(first.decision, world.physio)
+    first.amended_at = timezone.now()
+    first.save(update_fields=["amended_at"])
+    draft = make_assessment(patient, world.physio, sign=False, visit_date="2026-01-12")
+    body = client_for(world.physio).get(reverse("patients:detail", args=[patient.public_id]))
+    rows = re.findall(r"<tr><td>.*?</tr>", body.content.decode())
+    link = reverse("patients:assessment", args=[patient.public_id, draft.public_id])
+    assert rows[0] == (
+        f'<tr><td><a href="{link}">12 Jan 2026</a></td><td>{draft.get_visit_type_display()}'
+        "</td><td>1</td><td>\u2013</td><td>draft</td></tr>"
+    )
+    assert first.visit_date == date(2026, 1, 5)
+    link = reverse("patients:assessment", args=[patient.public_id, first.public_id])
+    label = first.decision.get_engine_action_display()
+    assert rows[1] == (
+        f'<tr><td><a href="{link}">5 Jan 2026</a></td><td>{first.get_visit_type_display()}'
+        f"</td><td>\u2013</td><td>{label}</td><td>signed, amended</td></tr>"
+    )
 
 
 @pytest.mark.parametrize(
