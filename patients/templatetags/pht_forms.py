@@ -1,8 +1,10 @@
 """A light field renderer for long forms (the assessment form has ~100 fields; crispy's
-templates made it the slowest page of the app)."""
+templates made it the slowest page of the app, and a template included per field still
+made it the slowest page under load)."""
 
 from django import forms, template
-from django.utils.safestring import SafeString
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -40,3 +42,50 @@ def is_checkbox(field: forms.BoundField) -> bool:
 @register.filter
 def is_multiple_checkbox(field: forms.BoundField) -> bool:
     return isinstance(field.field.widget, forms.CheckboxSelectMultiple)
+
+
+_CHECKBOX = (
+    '<div class="form-check mb-2">\n  {}\n  <label class="form-check-label" for="{}">{}</label>\n\n'
+    "  {}\n  {}\n</div>\n"
+)
+_CHOICES = (
+    '<fieldset class="mb-2">\n  <legend class="form-label fs-6">{}</legend>\n  {}\n\n'
+    "  {}\n  {}\n</fieldset>\n"
+)
+_CHOICE = '<div class="form-check">{}<label class="form-check-label" for="{}">{}</label></div>'
+_OTHER = (
+    '<div class="mb-2">\n  <label class="form-label" for="{}">{}{}</label>\n  {}\n\n'
+    "  {}\n  {}\n</div>\n"
+)
+_REQUIRED = mark_safe('<span aria-hidden="true">*</span>')
+
+
+@register.filter
+def field_group(field: forms.BoundField) -> SafeString:
+    """The field in Bootstrap's markup: its label, its control, the errors next to it and
+    its help, the last two named by the control's aria-describedby (see :func:`control`)."""
+    errors = ""
+    if field.errors:
+        errors = format_html_join(
+            "",
+            '<div class="invalid-feedback d-block" id="{}_error">{}</div>',
+            ((field.auto_id, error) for error in field.errors),
+        )
+    help_text = ""
+    if field.help_text:
+        help_text = format_html(
+            '<div class="form-text" id="{}_help">{}</div>', field.auto_id, field.help_text
+        )
+    if is_checkbox(field):
+        return format_html(
+            _CHECKBOX, control(field), field.id_for_label, field.label, errors, help_text
+        )
+    if is_multiple_checkbox(field):
+        choices = format_html_join(
+            "", _CHOICE, ((c.tag(), c.id_for_label, c.choice_label) for c in field)
+        )
+        return format_html(_CHOICES, field.label, choices, errors, help_text)
+    required = _REQUIRED if field.field.required else ""
+    return format_html(
+        _OTHER, field.id_for_label, field.label, required, control(field), errors, help_text
+    )

@@ -1,0 +1,58 @@
+"""The field_group filter writes each kind of field with its label, errors and help."""
+
+from django import forms
+
+from patients.templatetags.pht_forms import field_group
+
+
+class Sample(forms.Form):
+    agree = forms.BooleanField(label="Agrees <b>", help_text="Tick if so.")
+    flags = forms.MultipleChoiceField(
+        label="Flags",
+        choices=[("a", "First"), ("b", "Second & last")],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    side = forms.ChoiceField(label="Side", choices=[("", "-"), ("L", "Left")])
+    note = forms.CharField(label="Note", required=False, help_text='Say "why".')
+
+
+def test_a_checkbox_has_its_label_after_it_and_its_help_described():
+    html = field_group(Sample()["agree"])
+    assert html == (
+        '<div class="form-check mb-2">\n'
+        '  <input type="checkbox" name="agree" class="form-check-input" '
+        'aria-describedby="id_agree_help" required id="id_agree">\n'
+        '  <label class="form-check-label" for="id_agree">Agrees &lt;b&gt;</label>\n\n'
+        "  \n"
+        '  <div class="form-text" id="id_agree_help">Tick if so.</div>\n'
+        "</div>\n"
+    )
+
+
+def test_a_required_field_with_an_error_is_marked_and_points_at_the_error():
+    form = Sample({"side": "X"})
+    assert not form.is_valid()
+    html = field_group(form["side"])
+    assert '<label class="form-label" for="id_side">Side<span aria-hidden="true">*</span>' in html
+    assert (
+        'class="form-select is-invalid" aria-describedby="id_side_error" aria-invalid="true"'
+        in (html)
+    )
+    error = form.errors["side"][0]
+    assert f'<div class="invalid-feedback d-block" id="id_side_error">{error}</div>' in html
+
+
+def test_choices_are_a_fieldset_with_escaped_labels():
+    html = field_group(Sample({"flags": ["b"]})["flags"])
+    assert html.startswith('<fieldset class="mb-2">\n  <legend class="form-label fs-6">Flags')
+    assert html.count('<div class="form-check">') == 2
+    assert '<label class="form-check-label" for="id_flags_1">Second &amp; last</label>' in html
+    assert 'value="b" id="id_flags_1" checked' in html
+    assert html.endswith("</fieldset>\n")
+
+
+def test_help_text_is_escaped():
+    html = field_group(Sample()["note"])
+    assert '<div class="form-text" id="id_note_help">Say &quot;why&quot;.</div>' in html
+    assert "<span aria-hidden" not in html  # not required
