@@ -21,7 +21,7 @@ from accounts import audit, pending_form
 from accounts.access import require_clinic_staff
 from accounts.http import AuthenticatedHttpRequest as Request
 from pht_clinic.caching import get_or_compute
-from pht_clinic.links import url_maker
+from pht_clinic.html import NOTHING, url_maker
 from rehab import services as rehab_services
 from rehab.models import ACTION_CHOICES, StageDecision
 
@@ -221,7 +221,6 @@ def progress_charts(
 
 
 _VISIT_ROW = '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n'
-NOTHING = "\u2013"  # an en dash: an empty cell
 
 
 def _visit_rows(

@@ -29,7 +29,7 @@ from patients.charts import Chart, Series
 from patients.forms import PhysioChoiceField, clinic_today, style_filter_widgets
 from patients.models import Patient
 from pht_clinic.caching import get_or_compute
-from pht_clinic.links import url_maker
+from pht_clinic.html import NOTHING, url_maker
 
 from . import caseload
 
@@ -217,7 +217,6 @@ def _caseload(request: Request, reassign_form: ReassignForm | None = None) -> Ht
 # nodes each (variables, filters, {% url %}) were half of the page's time (docs/benchmarks.md).
 # format_html escapes every value; tests/rehab/test_caseload.py checks the markup.
 
-NOTHING = "\u2013"  # an en dash: an empty cell
 _TICK = (
     '<td><input class="form-check-input" type="checkbox" name="patients" value="{}" '
     'form="reassign" id="tick-{}" aria-label="Tick {}"{}{}></td>'
@@ -231,7 +230,7 @@ _DESCRIBED = mark_safe(' aria-describedby="reassign_patients_error"')
 _CHECKED = mark_safe(" checked")
 
 
-def _decision(p: dict[str, Any]) -> SafeString | str:
+def _decision_cell(p: dict[str, Any]) -> SafeString | str:
     """The latest decision in a word, "(waiting)" until confirmed, then its flags."""
     if not p["decision_action"]:
         return NOTHING
@@ -279,7 +278,7 @@ def _rows_html(
                 physio,
                 (today - entered).days if entered else NOTHING,
                 dateformat.format(visit, "j M Y") if visit else NOTHING,
-                _decision(p),
+                _decision_cell(p),
                 "issued" if p["has_programme"] else "none",
             )
         )

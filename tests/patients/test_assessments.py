@@ -2,10 +2,13 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditEvent
 from patients.models import Assessment, Patient
-from rehab.services import confirm
+from rehab import rules
+from rehab.models import StageDecision
+from rehab.services import confirm, override
 
 from ..conftest import client_for
 from ..factories import assessment_post, make_assessment
@@ -168,10 +171,6 @@ def test_patient_page_lists_the_latest_visits_in_constant_queries(
 
 
 def test_the_visit_table_links_each_visit_with_its_recommendation_and_state(world, patient):
-    from datetime import date
-
-    from django.utils import timezone
-
     first = make_assessment(patient, world.physio, visit_date="2026-01-05")
     confirm(first.decision, world.physio)
     first.amended_at = timezone.now()
@@ -184,13 +183,47 @@ def test_the_visit_table_links_each_visit_with_its_recommendation_and_state(worl
         f'<tr><td><a href="{link}">12 Jan 2026</a></td><td>{draft.get_visit_type_display()}'
         "</td><td>1</td><td>\u2013</td><td>draft</td></tr>"
     )
-    assert first.visit_date == date(2026, 1, 5)
     link = reverse("patients:assessment", args=[patient.public_id, first.public_id])
     label = first.decision.get_engine_action_display()
     assert rows[1] == (
         f'<tr><td><a href="{link}">5 Jan 2026</a></td><td>{first.get_visit_type_display()}'
         f"</td><td>\u2013</td><td>{label}</td><td>signed, amended</td></tr>"
     )
+
+
+def test_a_patient_without_visits_says_so(world, patient):
+    body = client_for(world.physio).get(reverse("patients:detail", args=[patient.public_id]))
+    assert '<tr><td colspan="5">No assessments yet.</td></tr>' in body.content.decode()
+
+
+@pytest.mark.parametrize("state", ["pending", "confirmed", "overridden"])
+@pytest.mark.parametrize(("persona", "queries"), [("physio", 10), ("admin", 7)])
+def test_the_decision_box_reads_only_what_was_loaded(
+    world, patient, state, persona, queries, django_assert_num_queries
+):
+    """The latest decision is read with DECISION_BOX_FIELDS; a field the box shows but the
+    query left out would cost a query more. Physio: session, user, patient, decisions,
+    latest, chart rows, listed visits, diary, audit insert, the patient's account; admin:
+    the first five, the audit insert and the patient's account (no clinical rows)."""
+    visit = make_assessment(patient, world.physio, visit_date="2026-01-05")
+    if state == "confirmed":
+        confirm(visit.decision, world.physio)
+    elif state == "overridden":
+        override(visit.decision, world.physio, rules.Action.REFER, "Query <lumbar> source")
+    client = client_for(getattr(world, persona))
+    url = reverse("patients:detail", args=[patient.public_id])
+    client.get(url)  # warm the session
+    with django_assert_num_queries(queries):
+        body = client.get(url).content.decode()
+    decision = StageDecision.objects.get(assessment=visit)
+    assert decision.status == state
+    if state == "pending" and persona == "physio":
+        assert f"Confirm: {decision.get_engine_action_display()}</button>" in body
+    else:
+        assert decision.get_status_display() in body
+    if state == "overridden" and persona == "physio":
+        assert "Reason for the override: Query &lt;lumbar&gt; source" in body
+        assert f"by {world.physio.display_name} on" in body
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ class Sample(forms.Form):
         choices=[("a", "First"), ("b", "Second & last")],
         widget=forms.CheckboxSelectMultiple,
         required=False,
+        help_text="Any that apply.",
     )
     side = forms.ChoiceField(label="Side", choices=[("", "-"), ("L", "Left")])
     note = forms.CharField(label="Note", required=False, help_text='Say "why".')
@@ -30,19 +31,6 @@ def test_a_checkbox_has_its_label_after_it_and_its_help_described():
     )
 
 
-def test_a_required_field_with_an_error_is_marked_and_points_at_the_error():
-    form = Sample({"side": "X"})
-    assert not form.is_valid()
-    html = field_group(form["side"])
-    assert '<label class="form-label" for="id_side">Side<span aria-hidden="true">*</span>' in html
-    assert (
-        'class="form-select is-invalid" aria-describedby="id_side_error" aria-invalid="true"'
-        in (html)
-    )
-    error = form.errors["side"][0]
-    assert f'<div class="invalid-feedback d-block" id="id_side_error">{error}</div>' in html
-
-
 def test_choices_are_a_fieldset_with_escaped_labels():
     html = field_group(Sample({"flags": ["b"]})["flags"])
     assert html.startswith('<fieldset class="mb-2">\n  <legend class="form-label fs-6">Flags')
@@ -56,3 +44,43 @@ def test_help_text_is_escaped():
     html = field_group(Sample()["note"])
     assert '<div class="form-text" id="id_note_help">Say &quot;why&quot;.</div>' in html
     assert "<span aria-hidden" not in html  # not required
+
+
+def test_a_required_field_with_an_error_is_written_in_full():
+    form = Sample({"side": "X"})
+    assert not form.is_valid()
+    error = form.errors["side"][0]
+    assert field_group(form["side"]) == (
+        '<div class="mb-2">\n'
+        '  <label class="form-label" for="id_side">Side<span aria-hidden="true">*</span></label>\n'
+        '  <select name="side" class="form-select is-invalid" aria-describedby="id_side_error" '
+        'aria-invalid="true" required id="id_side">\n'
+        '  <option value="">-</option>\n\n'
+        '  <option value="L">Left</option>\n\n'
+        "</select>\n\n"
+        f'  <div class="invalid-feedback d-block" id="id_side_error">{error}</div>\n'
+        "  \n"
+        "</div>\n"
+    )
+
+
+def test_choices_with_an_error_keep_the_error_and_help_inside_the_fieldset():
+    form = Sample({"flags": ["z"]})
+    assert not form.is_valid()
+    error = form.errors["flags"][0]
+    html = field_group(form["flags"])
+    choices = "".join(
+        f'<div class="form-check">{choice.tag()}<label class="form-check-label" '
+        f'for="id_flags_{i}">{label}</label></div>'
+        for i, (choice, label) in enumerate(
+            zip(form["flags"], ["First", "Second &amp; last"], strict=True)
+        )
+    )
+    assert html == (
+        '<fieldset class="mb-2">\n'
+        '  <legend class="form-label fs-6">Flags</legend>\n'
+        f"  {choices}\n\n"
+        f'  <div class="invalid-feedback d-block" id="id_flags_error">{error}</div>\n'
+        '  <div class="form-text" id="id_flags_help">Any that apply.</div>\n'
+        "</fieldset>\n"
+    )

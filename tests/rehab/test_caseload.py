@@ -23,6 +23,10 @@ def day(world, days_ago):
     return (clinic_today(world.clinic) - timedelta(days=days_ago)).isoformat()
 
 
+def day_text(world, days_ago):
+    return (clinic_today(world.clinic) - timedelta(days=days_ago)).strftime("%-d %b %Y")
+
+
 def started(world, days_ago=10, **fields):
     """A patient allocated to stage 1 ``days_ago`` days ago (confirmed)."""
     patient = make_patient(world.clinic, world.physio, **fields)
@@ -132,19 +136,50 @@ def test_rows_and_queue_previews_link_to_the_work_each_needs(world):
     new_url = reverse("patients:assessment_create", args=[overdue.public_id])
     assert f'<a href="{new_url}">{overdue.full_name}</a> · last {last}</li>' in body
     # Rows: last name first, the decision in words with its flags, days in stage.
-    row = re.search(r"<tr>\s*<td><a href=\"[^\"]+\">Referred, .*?</tr>", body, re.S)
+    row = re.search(r"<tr><td><a href=\"([^\"]+)\">Referred, .*?</tr>", body)
     assert row, body
-    cells = re.findall(r"<td>(.*?)</td>", row.group(0), re.S)
-    assert cells[1:6] == ["1", world.physio.display_name, "10", day_text(world, 2), cells[5]]
-    assert cells[5] == "Refer (waiting) "
-    assert cells[6] == "none"
-    amber_row = re.search(r"<td><a [^>]+>Amber, .*?</tr>", body, re.S)
+    assert row.group(1) == reverse("patients:detail", args=[referred.public_id])
+    cells = re.findall(r"<td>(.*?)</td>", row.group(0))
+    assert cells[1:7] == [
+        "1", world.physio.display_name, "10", day_text(world, 2), "Refer (waiting) ", "none"
+    ]  # fmt: skip
+    amber_row = re.search(r"<td><a [^>]+>Amber, .*?</tr>", body)
     assert amber_row
     assert '<td>Stay <span class="flag">AMBER</span> </td>' in amber_row.group(0)
 
 
-def day_text(world, days_ago):
-    return (clinic_today(world.clinic) - timedelta(days=days_ago)).strftime("%-d %b %Y")
+def test_the_admin_sees_escaped_names_and_links_to_the_patient(world):
+    world.physio.first_name = '<Sam & "Co">'
+    world.physio.save()
+    odd = started(world, first_name='<b>"Jo&', last_name="O'Hara <i>")
+    review(world, odd, 2, confirm_it=False, red_flags_none=None, red_flags=["RF_CAUDA_EQUINA"])
+    make_patient(world.clinic, world.physio, last_name="Paused", status="paused")
+    body = client_for(world.admin).get(reverse("rehab:caseload")).content.decode()
+    assert "<b>" not in body and "<i>" not in body and "<Sam" not in body
+    name = "&lt;b&gt;&quot;Jo&amp;"
+    surname = "O&#x27;Hara &lt;i&gt;"
+    detail = reverse("patients:detail", args=[odd.public_id])
+    # The referral preview opens the patient (the admin does not read assessments) ...
+    assert f'<li><a href="{detail}">{name} {surname}</a> <span class="flag' in body
+    # ... and "no programme" opens the plans, with the stage.
+    plans_url = reverse("rehab:plans", args=[odd.public_id])
+    assert f'<li><a href="{plans_url}">{name} {surname}</a> · stage 1</li>' in body
+    row = re.search(rf'<tr><td><input [^>]+aria-label="Tick {name} {surname}"></td>.*?</tr>', body)
+    assert row, body
+    assert f'<a href="{detail}">{surname}, {name}</a>' in row.group(0)
+    assert "<td>&lt;Sam &amp; &quot;Co&quot;&gt; User" in row.group(0)
+    paused_row = re.search(r"<td><a [^>]+>Paused, Pat</a>(.*?)</tr>", body)
+    assert paused_row
+    assert paused_row.group(1).startswith(' <span class="flag text-danger">paused</span></td>')
+    cells = re.findall(r"<td>(.*?)</td>", paused_row.group(0))
+    assert cells[1:] == ["\u2013", "&lt;Sam &amp; &quot;Co&quot;&gt; " + world.physio.last_name,
+                         "\u2013", "\u2013", "\u2013", "none"]  # fmt: skip
+
+
+@pytest.mark.parametrize(("persona", "columns"), [("physio", 7), ("admin", 8)])
+def test_an_empty_caseload_says_so(world, persona, columns):
+    body = client_for(getattr(world, persona)).get(reverse("rehab:caseload")).content.decode()
+    assert f'<tr><td colspan="{columns}">No patients here.</td></tr>' in body
 
 
 def test_a_physiotherapist_sees_only_their_own_patients(world):
