@@ -12,7 +12,6 @@ from django.db.models import Max, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import dateformat
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
@@ -21,7 +20,7 @@ from accounts import audit, pending_form
 from accounts.access import require_clinic_staff
 from accounts.http import AuthenticatedHttpRequest as Request
 from pht_clinic.caching import get_or_compute
-from pht_clinic.html import NOTHING, url_maker
+from pht_clinic.html import NOTHING, short_date, url_maker
 from rehab import services as rehab_services
 from rehab.models import ACTION_CHOICES, StageDecision
 
@@ -223,9 +222,7 @@ def progress_charts(
 _VISIT_ROW = '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n'
 
 
-def _visit_rows(
-    patient: Patient, listed: list[Assessment], recommended: dict[int, str]
-) -> SafeString:
+def _visit_rows(patient: Patient, listed: list[Any], recommended: dict[int, str]) -> SafeString:
     """The table of visits, newest first, written here rather than by the template engine
     (20 rows of filters and {% url %} were half of the template's time); format_html
     escapes every value."""
@@ -240,7 +237,7 @@ def _visit_rows(
             format_html(
                 _VISIT_ROW,
                 link(a.public_id),
-                dateformat.format(a.visit_date, "j M Y"),
+                short_date(a.visit_date),
                 visit_types.get(a.visit_type, a.visit_type),
                 a.stage_before or NOTHING,
                 recommended.get(a.pk) or NOTHING,
@@ -264,11 +261,8 @@ CHART_FIELDS = (
     "visit_date", "signed_at", "nprs_morning_baseline", "nprs_24h_after_hardest",
     "nprs_exercise_max", "nprs_adl_typical_7d", "sitting_tolerance_min", "visah_total",
 )  # fmt: skip
-#: What the table of visits shows of each listed assessment.
-TABLE_FIELDS = (
-    "patient_id", "public_id", "visit_date", "visit_type", "stage_before", "signed_at",
-    "amended_at",
-)  # fmt: skip
+#: What the table of visits shows beyond the chart fields (the date and the signature).
+TABLE_FIELDS = ("public_id", "visit_type", "stage_before", "amended_at")
 ACTION_LABELS = dict(ACTION_CHOICES)
 
 
@@ -300,10 +294,12 @@ def patient_detail(request: Request, public_id: str) -> HttpResponse:
         "age": patient.age_on(patient.created_at.date()),
     }
     if clinical:
-        every: list[Any] = list(patient.assessments.values_list("pk", *CHART_FIELDS, named=True))
-        newest_first = patient.assessments.only(*TABLE_FIELDS).reverse()
-        show_all = request.GET.get("all") == "1"
-        listed = list(newest_first if show_all else newest_first[:ASSESSMENTS_SHOWN])
+        # One query of plain rows for the charts and the table (oldest first).
+        every: list[Any] = list(
+            patient.assessments.values_list("pk", *CHART_FIELDS, *TABLE_FIELDS, named=True)
+        )
+        newest_first = every[::-1]
+        listed = newest_first if request.GET.get("all") == "1" else newest_first[:ASSESSMENTS_SHOWN]
         recommended = {
             d.assessment_id: ACTION_LABELS.get(d.engine_action, d.engine_action) for d in decisions
         }

@@ -10,14 +10,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.urls import reverse
+from django.utils.dates import MONTHS_3
 
 #: An en dash: an empty cell.
 NOTHING = "\u2013"
 
 _MARKER = uuid.UUID(int=0)
+
+
+def short_date(day: date) -> str:
+    """``{{ day|date:"j M Y" }}`` ("5 Jan 2026") without the general date formatter, which
+    took 13 us a date: a tenth of a caseload row."""
+    return f"{day.day} {MONTHS_3[day.month].title()} {day.year:04d}"
 
 
 def url_maker(name: str, *args: Any) -> Callable[[uuid.UUID | str], str]:

@@ -29,7 +29,7 @@ from patients.charts import Chart, Series
 from patients.forms import PhysioChoiceField, clinic_today, style_filter_widgets
 from patients.models import Patient
 from pht_clinic.caching import get_or_compute
-from pht_clinic.html import NOTHING, url_maker
+from pht_clinic.html import NOTHING, short_date, url_maker
 
 from . import caseload
 
@@ -277,7 +277,7 @@ def _rows_html(
                 p["stage"] or NOTHING,
                 physio,
                 (today - entered).days if entered else NOTHING,
-                dateformat.format(visit, "j M Y") if visit else NOTHING,
+                short_date(visit) if visit else NOTHING,
                 _decision_cell(p),
                 "issued" if p["has_programme"] else "none",
             )

@@ -26,3 +26,14 @@ def test_links_match_reverse_under_a_script_prefix(prefix):
 def test_anything_but_a_uuid_is_refused(bad):
     with pytest.raises(ValueError):
         url_maker("patients:detail")(bad)
+
+
+def test_short_dates_are_what_the_date_filter_writes():
+    from datetime import date
+
+    from django.utils import dateformat
+
+    from pht_clinic.html import short_date
+
+    for day in [date(2026, month, 1 + month) for month in range(1, 13)] + [date(999, 1, 5)]:
+        assert short_date(day) == dateformat.format(day, "j M Y")
