@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import timedelta
-from typing import Any
+from datetime import date, timedelta
+from typing import Any, NamedTuple
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -261,6 +261,25 @@ CHART_FIELDS = (
     "visit_date", "signed_at", "nprs_morning_baseline", "nprs_24h_after_hardest",
     "nprs_exercise_max", "nprs_adl_typical_7d", "sitting_tolerance_min", "visah_total",
 )  # fmt: skip
+#: What the stage bands and the table read of each visit's decision (a visit without one,
+#: a draft, has None in each).
+VISIT_DECISION = {
+    "decision_pk": F("decision__pk"),
+    "decision_date": F("decision__visit_date"),
+    "decision_status": F("decision__status"),
+    "engine_action": F("decision__engine_action"),
+    "final_stage": F("decision__final_stage"),
+}
+
+
+class DecisionRow(NamedTuple):
+    """A decision as the stage bands read it (:func:`_stage_bands`)."""
+
+    visit_date: date
+    status: str
+    final_stage: int | None
+
+
 #: What the table of visits shows beyond the chart fields (the date and the signature).
 TABLE_FIELDS = ("public_id", "visit_type", "stage_before", "amended_at")
 ACTION_LABELS = dict(ACTION_CHOICES)
@@ -271,21 +290,13 @@ def patient_detail(request: Request, public_id: str) -> HttpResponse:
     if getattr(request.user, "is_patient", False):
         return redirect("dashboard")
     clinical = request.user.is_physio
-    # The stage bands and the table need a few columns of every decision, read as plain rows
-    # (a hundred visits made ~200 model instances, half the page's time); only the latest
-    # decision is loaded in full (what the rules saw and said).
-    decisions: list[Any] = list(
-        patient.decisions.values_list(
-            "pk", "assessment_id", "visit_date", "status", "engine_action", "final_stage",
-            named=True,
-        )
-    )  # fmt: skip
+    # Only the latest decision is loaded as a model, with what its box shows (what the rules
+    # saw and said); the stage bands and the table read a few columns of every decision with
+    # the visits, as plain rows (a hundred visits made ~200 model instances).
     latest = (
         patient.decisions.select_related("assessment", "decided_by")
         .only(*DECISION_BOX_FIELDS)
-        .get(pk=decisions[-1].pk)
-        if decisions
-        else None
+        .last()
     )
     context: dict[str, object] = {
         "patient": patient,
@@ -294,15 +305,19 @@ def patient_detail(request: Request, public_id: str) -> HttpResponse:
         "age": patient.age_on(patient.created_at.date()),
     }
     if clinical:
-        # One query of plain rows for the charts and the table (oldest first).
+        # One query for the charts, the stage bands and the table (oldest first).
         every: list[Any] = list(
-            patient.assessments.values_list("pk", *CHART_FIELDS, *TABLE_FIELDS, named=True)
+            patient.assessments.annotate(**VISIT_DECISION).values_list(
+                "pk", *CHART_FIELDS, *TABLE_FIELDS, *VISIT_DECISION, named=True
+            )
+        )
+        decided = sorted(
+            (a for a in every if a.decision_pk is not None),
+            key=lambda a: (a.decision_date, a.decision_pk),  # StageDecision's ordering
         )
         newest_first = every[::-1]
         listed = newest_first if request.GET.get("all") == "1" else newest_first[:ASSESSMENTS_SHOWN]
-        recommended = {
-            d.assessment_id: ACTION_LABELS.get(d.engine_action, d.engine_action) for d in decisions
-        }
+        recommended = {a.pk: ACTION_LABELS.get(a.engine_action, a.engine_action) for a in decided}
         diary = list(patient.diary.order_by("day"))
         since = clinic_today(patient.clinic) - timedelta(days=14)
         context.update(
@@ -310,7 +325,10 @@ def patient_detail(request: Request, public_id: str) -> HttpResponse:
             visit_rows=_visit_rows(patient, listed, recommended),
             assessments_total=len(every),
             charts=progress_charts(
-                patient, [a for a in every if a.signed_at is not None], decisions, diary
+                patient,
+                [a for a in every if a.signed_at is not None],
+                [DecisionRow(a.decision_date, a.decision_status, a.final_stage) for a in decided],
+                diary,
             ),
             diary_flags=[e for e in diary if e.flagged and e.day >= since],
         )

@@ -159,7 +159,7 @@ def test_patient_page_lists_the_latest_visits_in_constant_queries(
     url = reverse("patients:detail", args=[patient.public_id])
     client = client_for(world.physio)
     client.get(url)  # warm the session
-    with django_assert_max_num_queries(9):  # chart rows and listed visits: one query
+    with django_assert_max_num_queries(8):  # chart rows and listed visits: one query
         page = client.get(url)
     listed = page.context["assessments"]
     assert len(listed) == ASSESSMENTS_SHOWN
@@ -197,14 +197,15 @@ def test_a_patient_without_visits_says_so(world, patient):
 
 
 @pytest.mark.parametrize("state", ["pending", "confirmed", "overridden"])
-@pytest.mark.parametrize(("persona", "queries"), [("physio", 9), ("admin", 7)])
+@pytest.mark.parametrize(("persona", "queries"), [("physio", 8), ("admin", 6)])
 def test_the_decision_box_reads_only_what_was_loaded(
     world, patient, state, persona, queries, django_assert_num_queries
 ):
     """The latest decision is read with DECISION_BOX_FIELDS; a field the box shows but the
-    query left out would cost a query more. Physio: session, user, patient, decisions,
-    latest, the visits (charts and table), diary, audit insert, the patient's account; admin:
-    the first five, the audit insert and the patient's account (no clinical rows)."""
+    query left out would cost a query more. Physio: session, user, patient, the latest
+    decision, the visits with their decisions (charts, bands and table), diary, audit insert,
+    the patient's account; admin: the first four, the audit insert and the patient's account
+    (no clinical rows)."""
     visit = make_assessment(patient, world.physio, visit_date="2026-01-05")
     if state == "confirmed":
         confirm(visit.decision, world.physio)
