@@ -594,7 +594,10 @@ class AmendmentForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
         validators=[validate_notes],
-        help_text="Required: the signed original stays readable in the history.",
+        help_text=(
+            "Required: the signed original stays readable in the history. The latest visit's "
+            "recommendation is then made again from the amended record, for you to confirm."
+        ),
     )
 
 

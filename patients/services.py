@@ -70,16 +70,20 @@ def save_assessment(
         else ("assessment_signed" if sign else "assessment_saved")
     )
     audit.record(None, action, actor=user, patient=patient, obj=assessment)
-    if (sign and not was_signed) or (was_signed and _is_latest_visit(assessment)):
-        # An amendment of the latest visit is decided again: a red flag added afterwards
-        # must pause the programme, and the clinician confirms the new recommendation.
+    if sign and not was_signed:
         record_decision(assessment, user)
+    elif was_signed:
+        # After an amendment the latest visit is decided again, from the amended record: a
+        # red flag added to it must pause the programme, and a corrected earlier visit
+        # changes what the latest is compared with (previous sitting time, pain, VISA-H).
+        # The clinician confirms the new recommendation; what was confirmed stays in its
+        # history, and the decisions between the two stay as they were made.
+        record_decision(latest_signed_visit(patient) or assessment, user)
     return assessment
 
 
-def _is_latest_visit(assessment: Assessment) -> bool:
-    later = assessment.patient.assessments.signed().filter(visit_date__gt=assessment.visit_date)
-    return not later.exists()
+def latest_signed_visit(patient: Patient) -> Assessment | None:
+    return patient.assessments.signed().order_by("-visit_date").first()
 
 
 @transaction.atomic

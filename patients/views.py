@@ -399,15 +399,24 @@ def assessment_edit(request: Request, public_id: str, assessment_id: str) -> Htt
     if request.method == "POST" and form.is_valid() and (amend is None or amend.is_valid()):
         saved = _save(request, form, amend.cleaned_data["reason"] if amend else "")
         if saved is not None:
-            messages.success(
-                request,
-                "The amendment has been saved." if amend else "The assessment has been saved.",
-            )
+            messages.success(request, _saved_message(saved, patient, amend is not None))
             return redirect("patients:assessment", patient.public_id, saved.public_id)
     return render(
         request,
         "patients/assessment_form.html",
         {"form": form, "patient": patient, "amend": amend, "assessment": assessment},
+    )
+
+
+def _saved_message(saved: Assessment, patient: Patient, amended: bool) -> str:
+    if not amended:
+        return "The assessment has been saved."
+    latest = services.latest_signed_visit(patient)
+    if latest is None or latest.pk == saved.pk:
+        return "The amendment has been saved."
+    return (
+        f"The amendment has been saved. The recommendation of {short_date(latest.visit_date)} "
+        "has been made again from the amended record: confirm or override it."
     )
 
 

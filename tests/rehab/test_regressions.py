@@ -79,6 +79,43 @@ def test_amending_the_latest_visit_with_a_red_flag_pauses_and_decides_again(worl
     assert patient.status == "paused"
 
 
+def test_amending_an_older_visit_decides_the_latest_again_from_the_amended_record(world):
+    patient, _ = started(world)
+    older = make_assessment(
+        patient, world.physio, visit_date=day(world, 5), sitting_tolerance_min="20"
+    )
+    services.confirm(older.decision, world.physio)
+    latest = make_assessment(patient, world.physio, visit_date=day(world, 2))
+    services.confirm(latest.decision, world.physio)
+    assert latest.decision.facts["sit_min_prev"] == 20
+    data = assessment_post(visit_date=day(world, 5), sitting_tolerance_min="45")
+    form = AssessmentForm(data, instance=older, patient=patient, stage=older.stage_before)
+    assert form.is_valid(), form.errors
+    save_assessment(form, world.physio, sign=True, amendment_reason="Sitting time misheard")
+    older.decision.refresh_from_db()
+    latest.decision.refresh_from_db()
+    assert older.decision.status == "confirmed"  # what was decided then stays as it was
+    assert latest.decision.is_pending  # the clinician confirms the new recommendation
+    assert latest.decision.facts["sit_min_prev"] == 45
+    confirmed = latest.decision.history.filter(status="confirmed")
+    assert confirmed.exists()  # the earlier confirmation stays in the history
+
+
+def test_the_clinician_is_told_which_recommendation_was_made_again(world):
+    patient, _ = started(world)
+    older = make_assessment(patient, world.physio, visit_date=day(world, 5))
+    services.confirm(older.decision, world.physio)
+    latest = make_assessment(patient, world.physio, visit_date=day(world, 2))
+    services.confirm(latest.decision, world.physio)
+    url = reverse("patients:assessment_edit", args=[patient.public_id, older.public_id])
+    data = assessment_post(visit_date=day(world, 5), reason="Sitting time misheard")
+    response = client_for(world.physio).post(url, data, follow=True)
+    text = response.content.decode()
+    assert "The amendment has been saved." in text
+    when = latest.visit_date
+    assert f"recommendation of {when.day} {when:%b %Y} has been made again" in text
+
+
 def test_a_plan_for_another_stage_cannot_be_issued(world):
     patient, _ = started(world)  # stage 1
     old = issued(patient, world.physio)
