@@ -30,7 +30,7 @@ from .forms import (
     ReduceDoseForm,
     TemplateForm,
 )
-from .models import Exercise, Plan, RenderJob, StageDecision
+from .models import Exercise, PatientLink, Plan, RenderJob, StageDecision
 
 
 def _decision(request: Request, public_id: str, assessment_id: str) -> StageDecision:
@@ -186,14 +186,18 @@ def _plan_context(plan: Plan, formset: Any = None, add_form: Any = None) -> dict
     rows = [{"item": item, "form": forms_by_id.get(item.pk)} for item in items]
     paused = plan.patient.status == Patient.Status.PAUSED
     latest_job = plan.render_jobs.filter(paused=paused).first()
+    links = list(plan.links.filter(revoked_at__isnull=True))
+    # The menu offers only what this stage accepts (plans.stage_use_error decides on adding).
+    usable = [e.pk for e in exercises if plans.stage_use_error(e, plan.stage) is None]
     return {
         "plan": plan,
         "patient": plan.patient,
         "job": latest_job,
-        "links": list(plan.links.filter(revoked_at__isnull=True)),
+        "links": links,
+        "has_diary_link": any(link.purpose == PatientLink.Purpose.DIARY for link in links),
         "rows": rows,
         "formset": formset,
-        "add_form": add_form or AddExerciseForm(exercises=exercises),
+        "add_form": add_form or AddExerciseForm(exercises=exercises.filter(pk__in=usable)),
         "calendar": schedule.weeks_of(schedule.stage4_days()) if plan.stage == 4 else None,
         "hip_limit": library_v1.STAGE_HIP_FLEXION_LIMIT[plan.stage],
     }
@@ -214,26 +218,52 @@ def plan_save(request: Request, public_id: str, plan_id: str) -> HttpResponse:
     formset = PlanItemFormSet(request.POST, prefix="items")
     lock_version = _lock_version(request)
     if formset.is_valid() and lock_version is not None:
-        changes = [
-            plans.ItemChange(
-                item_id=f.cleaned_data["item_id"],
-                position=f.cleaned_data["position"],
-                delete=f.cleaned_data["delete"],
-                dose={name: f.cleaned_data[name] for name in PlanItemForm.DOSE_FIELDS},
-            )
-            for f in formset
-        ]
         try:
-            plans.save_items(plan, lock_version, changes, request.user)
+            plans.save_items(plan, lock_version, _changes(formset), request.user)
         except plans.StaleVersion as error:
-            plan.refresh_from_db()
-            messages.error(request, str(error))
-            return render(
-                request, "rehab/plan_detail.html", _plan_context(plan, formset), status=409
-            )
+            return _stale(request, plan, formset, error)
         messages.success(request, "The plan has been saved.")
         return redirect("rehab:plan", plan.patient.public_id, plan.public_id)
     return render(request, "rehab/plan_detail.html", _plan_context(plan, formset), status=200)
+
+
+def _changes(formset: Any) -> list[plans.ItemChange]:
+    return [
+        plans.ItemChange(
+            item_id=f.cleaned_data["item_id"],
+            position=f.cleaned_data["position"],
+            delete=f.cleaned_data["delete"],
+            dose={name: f.cleaned_data[name] for name in PlanItemForm.DOSE_FIELDS},
+        )
+        for f in formset
+    ]
+
+
+def _stale(request: Request, plan: Plan, formset: Any, error: Exception) -> HttpResponse:
+    plan.refresh_from_db()
+    messages.error(request, str(error))
+    return render(request, "rehab/plan_detail.html", _plan_context(plan, formset), status=409)
+
+
+def _save_posted_doses(
+    request: Request, plan: Plan, lock_version: int, doing: str
+) -> int | HttpResponse:
+    """Add and Issue are buttons of the plan's form, so the doses on screen come with them:
+    they are saved first, so that nothing typed is lost. Returns the plan's new lock version,
+    or the page to answer with when they cannot be saved. A post without them changes
+    nothing."""
+    if "items-TOTAL_FORMS" not in request.POST:
+        return lock_version
+    formset = PlanItemFormSet(request.POST, prefix="items")
+    if not formset.is_valid():
+        messages.error(request, f"Nothing was {doing}: correct the doses marked below first.")
+        return render(request, "rehab/plan_detail.html", _plan_context(plan, formset))
+    try:
+        plans.save_items(plan, lock_version, _changes(formset), request.user)
+    except plans.StaleVersion as error:
+        return _stale(request, plan, formset, error)
+    plan.refresh_from_db()
+    return plan.lock_version
 
 
 def _lock_version(request: Request) -> int | None:
@@ -250,27 +280,40 @@ def plan_add(request: Request, public_id: str, plan_id: str) -> HttpResponse:
     form = AddExerciseForm(request.POST, exercises=exercises)
     lock_version = _lock_version(request)
     if plan.is_draft and form.is_valid() and lock_version is not None:
+        saved = _save_posted_doses(request, plan, lock_version, "added")
+        if isinstance(saved, HttpResponse):
+            return saved
         try:
-            plans.add_exercise(plan, lock_version, form.cleaned_data["exercise"], request.user)
+            plans.add_exercise(plan, saved, form.cleaned_data["exercise"], request.user)
         except plans.PlanError as error:
             form.add_error("exercise", str(error))
         else:
             messages.success(request, f"{form.cleaned_data['exercise'].name} added.")
             return redirect("rehab:plan", plan.patient.public_id, plan.public_id)
-    plan.refresh_from_db()
-    return render(request, "rehab/plan_detail.html", _plan_context(plan, add_form=form))
+        plan.refresh_from_db()  # the doses were saved: the page shows them from the plan
+        return render(request, "rehab/plan_detail.html", _plan_context(plan, add_form=form))
+    # Nothing was saved: the doses on screen are shown again as they were typed.
+    posted = request.POST if plan.is_draft and "items-TOTAL_FORMS" in request.POST else None
+    formset = PlanItemFormSet(posted, prefix="items") if posted is not None else None
+    return render(request, "rehab/plan_detail.html", _plan_context(plan, formset, add_form=form))
 
 
 @require_POST
 def plan_issue(request: Request, public_id: str, plan_id: str) -> HttpResponse:
     plan = get_plan_for_user(request, public_id, plan_id, "edit_clinical")
     lock_version = _lock_version(request)
+    if not plan.is_draft or lock_version is None:
+        messages.error(request, "Only a draft can be issued.")
+        return redirect("rehab:plan", plan.patient.public_id, plan.public_id)
+    saved = _save_posted_doses(request, plan, lock_version, "issued")
+    if isinstance(saved, HttpResponse):
+        return saved
     try:
-        if not plan.is_draft or lock_version is None:
-            raise plans.PlanError("Only a draft can be issued.")
-        plans.issue(plan, lock_version, request.user)
+        plans.issue(plan, saved, request.user)
     except plans.PlanError as error:
-        messages.error(request, str(error))
+        changed = saved != lock_version
+        prefix = "Your changes have been saved, but the plan was not issued: " if changed else ""
+        messages.error(request, prefix + str(error))
     else:
         messages.success(request, f"Version {plan.version} is now the patient's programme.")
     return redirect("rehab:plan", plan.patient.public_id, plan.public_id)

@@ -89,7 +89,7 @@ def test_review_recommendation_confirm_and_override(live_server, page: Page, wor
     expect(page.get_by_text("The rules had recommended Progress (stage 2)")).to_be_visible()
 
 
-def test_plan_from_template_dose_change_refusal_and_issue(live_server, page: Page, world):
+def test_plan_from_template_dose_change_stage_menu_and_issue(live_server, page: Page, world):
     patient = make_patient(world.clinic, world.physio, first_name="Lucía", last_name="Fernández")
     first = make_assessment(patient, world.physio, visit_date="2026-01-05", G1_nprs="2")
     confirm(first.decision, world.physio)  # stage 2
@@ -104,14 +104,16 @@ def test_plan_from_template_dose_change_refusal_and_issue(live_server, page: Pag
     page.get_by_role("button", name="Save changes").click()
     expect(page.get_by_text("The plan has been saved.")).to_be_visible()
 
-    page.get_by_label("Add an exercise").select_option(
-        label="S3-12 Romanian deadlift (barbell/dumbbells)"
-    )
-    page.get_by_role("button", name="Add", exact=True).click()
-    expect(page.get_by_text("it cannot be prescribed in stage 2")).to_be_visible()
+    # A stage 3 exercise (too deep for stage 2) is not offered.
+    menu = page.get_by_label("Add an exercise")
+    expect(menu.locator("option", has_text="Romanian deadlift")).to_have_count(0)
 
+    # Issuing saves what is on screen, even without "Save changes" first.
+    curl.get_by_label("Note").fill("Slow on the way down")
     page.get_by_role("button", name="Issue this plan").click()
     expect(page.get_by_text("is now the patient's programme")).to_be_visible()
     plan = patient.plans.get()
-    assert plan.status == "issued" and plan.items.get(exercise__code="S2-07").sets == 4
+    curl_item = plan.items.get(exercise__code="S2-07")
+    assert plan.status == "issued" and curl_item.sets == 4
+    assert curl_item.note == "Slow on the way down"
     assert plans.stage_use_error(plan.items.first().exercise, 2) is None

@@ -168,6 +168,74 @@ def test_bad_doses_are_refused_beside_the_field(world, patient):
     assert plan.items.first().sets == 3
 
 
+def _plan_url(name, plan):
+    return reverse(name, args=[plan.patient.public_id, plan.public_id])
+
+
+def test_issuing_saves_the_doses_on_screen_first(world, patient):
+    plan = plans.create_from_template(patient, 2, world.physio)
+    data = _formset(plan, **{"items-0-sets": "5", "items-0-note": "Slow lowering"})
+    response = client_for(world.physio).post(_plan_url("rehab:plan_issue", plan), data)
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    first = plan.items.first()
+    assert plan.status == "issued"
+    assert (first.sets, first.note) == (5, "Slow lowering")
+
+
+def test_a_bad_dose_stops_the_issue_and_keeps_what_was_typed(world, patient):
+    plan = plans.create_from_template(patient, 2, world.physio)
+    data = _formset(plan, **{"items-0-sets": "50", "items-1-note": "Keep this"})
+    response = client_for(world.physio).post(_plan_url("rehab:plan_issue", plan), data)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Nothing was issued: correct the doses marked below first." in body
+    assert "Exercise 1, sets</a>: Ensure this value is less than or equal to 10." in body
+    assert 'value="Keep this"' in body
+    plan.refresh_from_db()
+    assert plan.is_draft and plan.items.first().sets == 3
+
+
+def test_adding_an_exercise_saves_the_doses_on_screen_first(world, patient):
+    plan = plans.create_from_template(patient, 2, world.physio)
+    extra = next(
+        e
+        for e in Exercise.objects.filter(clinic=None).exclude(pk__in=plan.items.values("exercise"))
+        if plans.stage_use_error(e, 2) is None
+    )
+    data = _formset(plan, **{"items-0-sets": "4"}, exercise=str(extra.pk))
+    response = client_for(world.physio).post(_plan_url("rehab:plan_add", plan), data)
+    assert response.status_code == 302
+    assert plan.items.first().sets == 4
+    assert plan.items.filter(exercise=extra).exists()
+
+
+def test_adding_nothing_keeps_the_typed_doses_on_screen(world, patient):
+    plan = plans.create_from_template(patient, 2, world.physio)
+    data = _formset(plan, **{"items-0-note": "Typed, not saved"}, exercise="")
+    response = client_for(world.physio).post(_plan_url("rehab:plan_add", plan), data)
+    assert response.status_code == 200
+    assert 'value="Typed, not saved"' in response.content.decode()
+    assert plan.items.first().note == ""
+
+
+def test_the_menu_offers_only_exercises_the_stage_accepts(world, patient):
+    plan = plans.create_from_template(patient, 2, world.physio)
+    page = client_for(world.physio).get(_plan_url("rehab:plan", plan))
+    offered = {
+        int(pk)
+        for pk in page.context["add_form"].fields["exercise"].queryset.values_list("pk", flat=True)
+    }
+    refused = Exercise.objects.get(clinic=None, code="S3-17")  # 70 degrees in stage 2
+    later = Exercise.objects.get(clinic=None, code="S4-18")
+    assert refused.pk not in offered and later.pk not in offered
+    in_plan = set(plan.items.values_list("exercise", flat=True))
+    accepted = {
+        e.pk for e in Exercise.objects.filter(clinic=None) if plans.stage_use_error(e, 2) is None
+    }
+    assert offered == accepted - in_plan and offered
+
+
 def test_after_progression_the_new_template_keeps_a_bridge(world, patient):
     plan = plans.create_from_template(patient, 2, world.physio)
     plans.issue(plan, plan.lock_version, world.physio)
