@@ -449,6 +449,7 @@ def assessment_detail(request: Request, public_id: str, assessment_id: str) -> H
     assessment = get_assessment_for_user(request, public_id, assessment_id, "clinical")
     decision = getattr(assessment, "decision", None)
     history = _versions(assessment) if assessment.amended_at else []
+    amended_since = rehab_services.changed_since_decided(decision) if decision and history else []
     audit.record(request, "assessment_viewed", patient=assessment.patient, obj=assessment)
     return render(
         request,
@@ -460,5 +461,6 @@ def assessment_detail(request: Request, public_id: str, assessment_id: str) -> H
             "load_tests": assessment.load_tests.all(),
             "psfs": assessment.psfs_items.all(),
             "history": history,
+            "amended_since": amended_since,
         },
     )

@@ -49,6 +49,57 @@ def visit_of(assessment: Assessment) -> derivation.Visit:
     )
 
 
+#: What the rules read of the visit itself, by fact (RULES-IO "Facts"), with its label.
+VISIT_FACTS = {
+    "ex_pain": "highest pain during exercise",
+    "morning_baseline": "usual morning pain",
+    "pain_24h": "next-morning pain after the hardest session",
+    "adl_pain": "pain with daily activities",
+    "sit_min": "sitting tolerance (minutes)",
+    "visah": "VISA-H total",
+    "gate_pain": "pain on the stage's load test",
+    "hop_pain": "pain on the 10 hops test",
+    "sessions_done_since_last": "sessions done",
+    "sessions_prescribed_since_last": "sessions prescribed",
+    "min_plyo_interval_h": "shortest gap between plyometric sessions (h)",
+}
+
+
+def changed_since_decided(decision: StageDecision) -> list[tuple[str, object, object]]:
+    """What an amendment changed of what the rules saw at this visit: (label, what the rules
+    saw, the record now). Empty when the decision was made from the record as it is (an
+    amendment of the latest visit is decided again; an earlier visit's decision stays)."""
+    visit = visit_of(decision.assessment)
+    now = {
+        "ex_pain": visit.ex_pain,
+        "morning_baseline": visit.morning_baseline,
+        "pain_24h": visit.pain_24h,
+        "adl_pain": visit.adl_pain,
+        "sit_min": visit.sit_min,
+        "visah": visit.visah,
+        "gate_pain": derivation.gate_pain(decision.stage_before, visit.tests),
+        "hop_pain": visit.tests.get("H10"),
+        "sessions_done_since_last": visit.sessions_done,
+        "sessions_prescribed_since_last": visit.sessions_prescribed,
+        "min_plyo_interval_h": visit.min_plyo_interval_h,
+    }
+    changes: list[tuple[str, object, object]] = [
+        (label, decision.facts.get(key), now[key])
+        for key, label in VISIT_FACTS.items()
+        if decision.facts.get(key) != now[key]
+    ]
+    saw_flags = set(decision.facts.get("red_flags", []))
+    if saw_flags != set(visit.red_flags):
+        changes.append(
+            (
+                "red flags",
+                ", ".join(sorted(saw_flags)) or "none",
+                ", ".join(sorted(visit.red_flags)) or "none",
+            )
+        )
+    return changes
+
+
 def _history(
     decisions: Iterable[StageDecision],
 ) -> list[tuple[derivation.Visit, derivation.Outcome]]:

@@ -116,6 +116,29 @@ def test_the_clinician_is_told_which_recommendation_was_made_again(world):
     assert f"recommendation of {when.day} {when:%b %Y} has been made again" in text
 
 
+def test_an_older_visit_amended_after_its_decision_says_what_the_rules_saw(world):
+    patient, _ = started(world)
+    older = make_assessment(
+        patient, world.physio, visit_date=day(world, 5), sitting_tolerance_min="20"
+    )
+    services.confirm(older.decision, world.physio)
+    latest = make_assessment(patient, world.physio, visit_date=day(world, 2))
+    services.confirm(latest.decision, world.physio)
+    client = client_for(world.physio)
+    edit = reverse("patients:assessment_edit", args=[patient.public_id, older.public_id])
+    data = assessment_post(
+        visit_date=day(world, 5), sitting_tolerance_min="45", reason="Sitting time misheard"
+    )
+    assert client.post(edit, data).status_code == 302
+    page = client.get(reverse("patients:assessment", args=[patient.public_id, older.public_id]))
+    text = page.content.decode()
+    assert "Amended after this decision." in text
+    assert "Sitting tolerance (minutes): 20 then, 45 now" in text
+    assert "Usual morning pain:" not in text  # only what changed is listed
+    newest = client.get(reverse("patients:assessment", args=[patient.public_id, latest.public_id]))
+    assert "Amended after this decision." not in newest.content.decode()
+
+
 def test_a_plan_for_another_stage_cannot_be_issued(world):
     patient, _ = started(world)  # stage 1
     old = issued(patient, world.physio)
