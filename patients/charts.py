@@ -7,6 +7,7 @@ dash pattern and marker shape as well as colour (UX.md: nothing depends on colou
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -130,7 +131,7 @@ class Chart:
             "lines": lines,
             "bands": bands,
             "y_ticks": [{"y": y(t), "label": f"{t:g}"} for t in ticks],
-            "x_ticks": [{"x": x(d), "label": self._label(d)} for d in _pick(days, 6)],
+            "x_ticks": [{"x": px, "label": self._label(d)} for d, px in _spaced(days, x)],
             "table_rows": [
                 {
                     "label": self._label(d, long=True),
@@ -153,11 +154,27 @@ def _marker(shape: str, x: float, y: float) -> str:
     return f"M{x:g} {y - 4:g}l4 4l-4 4l-4 -4z"  # diamond
 
 
-def _pick(days: list[X], n: int) -> list[X]:
-    if len(days) <= n:
-        return days
-    step = (len(days) - 1) / (n - 1)
-    return [days[round(i * step)] for i in range(n)]
+#: The least distance between two x-axis labels ("21 Nov" is ~40 px wide, plus room between).
+X_LABEL_GAP = 72
+
+
+def _spaced(days: list[X], x: Callable[[X], float]) -> list[tuple[X, float]]:
+    """The days to label on the x axis, at least ``X_LABEL_GAP`` apart so that labels never
+    overlap where visits or diary days crowd together: the first and the last day always,
+    the others left to right where they fit."""
+    placed = [(d, x(d)) for d in days]
+    if len(placed) <= 1:
+        return placed
+    last = placed[-1]
+    chosen = [placed[0]]
+    for day, px in placed[1:-1]:
+        if px - chosen[-1][1] >= X_LABEL_GAP and last[1] - px >= X_LABEL_GAP:
+            chosen.append((day, px))
+    if last[1] - chosen[-1][1] >= X_LABEL_GAP:
+        chosen.append(last)
+    elif len(chosen) > 1:
+        chosen[-1] = last  # the latest day matters more than the one beside it
+    return chosen
 
 
 def _value_on(series: Series, day: X) -> float | None:

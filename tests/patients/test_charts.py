@@ -1,0 +1,29 @@
+"""Progress charts (patients/charts.py): what a reader sees on the axes."""
+
+import itertools
+from datetime import date, timedelta
+
+from patients.charts import X_LABEL_GAP, Chart, Series
+
+
+def _chart(days):
+    return Chart(
+        title="Pain", description="", y_max=10, y_label="/10", series=[Series("Pain", days)]
+    )
+
+
+def test_date_labels_never_overlap_where_days_crowd_together():
+    # Weekly visits, then a diary entry every day for the last week (where labels collided).
+    start = date(2026, 9, 1)
+    days = [start + timedelta(weeks=w) for w in range(12)]
+    days += [days[-1] + timedelta(days=d) for d in range(1, 8)]
+    ticks = _chart([(d, 3) for d in days]).svg_context()["x_ticks"]
+    xs = [t["x"] for t in ticks]
+    assert all(b - a >= X_LABEL_GAP for a, b in itertools.pairwise(xs))
+    assert ticks[0]["label"] == "01 Sep" and ticks[-1]["label"] == "24 Nov"  # first and latest
+    assert len(ticks) >= 5
+
+
+def test_a_single_visit_has_its_one_label():
+    ticks = _chart([(date(2026, 11, 2), 4)]).svg_context()["x_ticks"]
+    assert [t["label"] for t in ticks] == ["02 Nov"]
