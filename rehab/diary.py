@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 from django.db import transaction
@@ -68,6 +68,93 @@ def record(
         actor=patient.user if source == DiaryEntry.Source.ACCOUNT else None,
     )
     return entry
+
+
+#: The answers a patient gives for a day, in the order of the form, with their plain names.
+ANSWERS = {
+    "session_done": "exercised",
+    "plyometric_day": "jump day",
+    "exercise_pain": "pain during exercise",
+    "next_morning_pain": "pain next morning",
+    "note": "note",
+}
+
+
+def version(entry: DiaryEntry | None) -> str:
+    """Which saved entry a form started from: its day and the moment it was last saved.
+    Empty when the form started from no entry."""
+    if entry is None:
+        return ""
+    return f"{entry.day:%Y-%m-%d}@{entry.updated_at.astimezone(UTC):%Y%m%dT%H%M%S%f}"
+
+
+def shown(field: str, value: Any) -> str:
+    """An answer as the patient reads it (yes/no, n/10), empty when not recorded."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if field.endswith("_pain"):
+        return f"{value}/10"
+    return f"“{value}”"
+
+
+@dataclass(frozen=True)
+class Change:
+    answer: str
+    before: str
+    after: str
+
+    @property
+    def replaces(self) -> bool:
+        """True when something the patient recorded would be changed or removed."""
+        return self.before != ""
+
+    def __str__(self) -> str:
+        if not self.replaces:
+            return f"{self.answer} {self.after} added"
+        if not self.after:
+            return f"{self.answer} {self.before} removed"
+        return f"{self.answer} {self.before} changed to {self.after}"
+
+
+def changes(entry: DiaryEntry, values: dict[str, Any]) -> list[Change]:
+    return [
+        Change(answer, shown(field, getattr(entry, field)), shown(field, values[field]))
+        for field, answer in ANSWERS.items()
+        if field in values and getattr(entry, field) != values[field]
+    ]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What saving a day did. When the day already had an entry that the form did not
+    start from (another day was picked, or it changed since), answers already recorded
+    are never replaced without the patient seeing them: held is True, nothing is saved,
+    and `entry` is the saved entry to show. Answers that only fill gaps are saved."""
+
+    entry: DiaryEntry
+    created: bool = False
+    changes: tuple[Change, ...] = ()
+    held: bool = False
+
+
+@transaction.atomic
+def save_day(
+    patient: Patient,
+    plan: Plan,
+    day: date,
+    values: dict[str, Any],
+    source: str,
+    started_from: str = "",
+) -> Outcome:
+    existing = patient.diary.select_for_update().filter(day=day).first()
+    if existing is None:
+        return Outcome(record(patient, plan, day, values, source), created=True)
+    diff = tuple(changes(existing, values))
+    if started_from != version(existing) and any(c.replaces for c in diff):
+        return Outcome(existing, changes=diff, held=True)
+    return Outcome(record(patient, plan, day, values, source), changes=diff)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ from django import forms
 
 from patients.validators import validate_notes
 
-from . import rules
-from .models import Exercise
+from . import diary, rules
+from .models import DiaryEntry, Exercise
 
 OVERRIDE_CHOICES = [
     (rules.Action.STAY.value, "Stay in the current stage"),
@@ -175,7 +175,11 @@ PAIN_CHOICES = [(str(n), str(n)) for n in range(11)]
 
 
 class DiaryForm(forms.Form):
-    """One day of the patient's diary: large touch targets, no JavaScript (issue 9)."""
+    """One day of the patient's diary: large touch targets, no JavaScript (issue 9).
+
+    Given the day's saved entry, the form starts from it and remembers which version it
+    started from (`started_from`), so that saving never replaces answers the patient did
+    not see (diary.save_day)."""
 
     day = forms.DateField(
         label="Which day is this about?",
@@ -201,10 +205,12 @@ class DiaryForm(forms.Form):
         empty_value=None,
         widget=forms.RadioSelect,
         required=False,
+        help_text="Only if you exercised. If you answer “No” above, this is left empty.",
     )
     next_morning_pain = forms.TypedChoiceField(
         label="Pain the next morning when you got up (0 = none, 10 = worst)",
-        choices=PAIN_CHOICES,
+        # "Not yet" lets the patient clear a pain ticked by mistake: a radio cannot be unticked.
+        choices=[*PAIN_CHOICES, ("", "Not yet")],
         coerce=int,
         empty_value=None,
         widget=forms.RadioSelect,
@@ -217,10 +223,32 @@ class DiaryForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
         validators=[validate_notes],
     )
+    started_from = forms.CharField(required=False, max_length=80, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, stage: int, first_day: Any, today: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        stage: int,
+        first_day: Any,
+        today: Any,
+        entry: DiaryEntry | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.first_day, self.today = first_day, today
+        self.first_day, self.today, self.entry = first_day, today, entry
+        #: An exercise pain ticked and then left behind by answering "No" (dropped in clean).
+        self.ignored_exercise_pain: int | None = None
+        if entry is not None:
+            yes_no = {True: "yes", False: "no"}
+            self.initial.update(
+                day=entry.day,
+                session_done=yes_no[entry.session_done],
+                plyometric_day=yes_no[entry.plyometric_day],
+                exercise_pain=entry.exercise_pain,
+                next_morning_pain=entry.next_morning_pain,
+                note=entry.note,
+                started_from=diary.version(entry),
+            )
         self.initial.setdefault("day", today)
         if stage != 4:
             del self.fields["plyometric_day"]
@@ -240,9 +268,10 @@ class DiaryForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("session_done") is False and data.get("exercise_pain") is not None:
-            self.add_error(
-                "exercise_pain", "You said you did not exercise that day: leave this empty."
-            )
+            # Not an error: the patient may have ticked a pain, then answered "No", and a
+            # radio cannot be unticked. "No" wins and the page says the pain was left out.
+            self.ignored_exercise_pain = data["exercise_pain"]
+            data["exercise_pain"] = None
         if data.get("session_done") and data.get("exercise_pain") is None:
             self.add_error(
                 "exercise_pain", "Tell us the worst pain during the exercises (0 if none)."

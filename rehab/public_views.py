@@ -5,7 +5,7 @@ rate-limited per address and per link (SECURITY.md "patient links")."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
@@ -167,30 +167,57 @@ def my_programme_download(request: Request, plan_id: str) -> HttpResponseBase:
 # -- The diary (issue 9) ---------------------------------------------------------------------
 
 
+def _day_asked(request: HttpRequest, first_day: date | None, today: date) -> date:
+    """The day named by ?day=YYYY-MM-DD (the "change" links beside each entry), else today."""
+    try:
+        asked = date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        return today
+    if asked > today or (first_day is not None and asked < first_day):
+        return today
+    return asked
+
+
 def _diary(
     request: HttpRequest, patient: Patient, plan: Plan, source: str, template_context: dict
 ) -> HttpResponse:
     today = clinic_today(patient.clinic)
-    form = DiaryForm(
-        request.POST or None,
-        stage=plan.stage,
-        first_day=plan.issued_at.astimezone(patient.clinic.tzinfo).date()
-        if plan.issued_at
-        else None,
-        today=today,
-    )
-    saved = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        values = {
-            "session_done": data["session_done"],
-            "plyometric_day": bool(data.get("plyometric_day")),
-            "exercise_pain": data.get("exercise_pain"),
-            "next_morning_pain": data.get("next_morning_pain"),
-            "note": data.get("note", ""),
-        }
-        saved = diary.record(patient, plan, data["day"], values, source)
-        form = DiaryForm(stage=plan.stage, first_day=form.first_day, today=today)
+    first_day = plan.issued_at.astimezone(patient.clinic.tzinfo).date() if plan.issued_at else None
+
+    def start_from(day: date) -> DiaryForm:
+        entry = patient.diary.filter(day=day).first()
+        return DiaryForm(stage=plan.stage, first_day=first_day, today=today, entry=entry)
+
+    outcome = ignored_pain = None
+    if request.method == "POST":
+        form = DiaryForm(request.POST, stage=plan.stage, first_day=first_day, today=today)
+        if form.is_valid():
+            data = form.cleaned_data
+            values = {
+                "session_done": data["session_done"],
+                "exercise_pain": data.get("exercise_pain"),
+                "next_morning_pain": data.get("next_morning_pain"),
+                "note": data.get("note", ""),
+            }
+            if "plyometric_day" in form.fields:  # not asked: keep what an entry has
+                values["plyometric_day"] = bool(data.get("plyometric_day"))
+            outcome = diary.save_day(
+                patient, plan, data["day"], values, source, data["started_from"]
+            )
+            ignored_pain = form.ignored_exercise_pain
+            if outcome.held:
+                # Show the patient's answers again, now knowing the saved entry: saving this
+                # form a second time replaces it.
+                again = request.POST.copy()
+                again["started_from"] = diary.version(outcome.entry)
+                form = DiaryForm(
+                    again, stage=plan.stage, first_day=first_day, today=today, entry=outcome.entry
+                )
+            else:
+                form = start_from(today)
+    else:
+        form = start_from(_day_asked(request, first_day, today))
+    saved = outcome.entry if outcome is not None and not outcome.held else None
     entries = list(patient.diary.order_by("-day")[:14])
     return render(
         request,
@@ -198,8 +225,20 @@ def _diary(
         {
             **template_context,
             "form": form,
+            "outcome": outcome,
             "saved": saved,
+            "ignored_pain": ignored_pain,
             "entries": entries,
+            "today": today,
+            # Sessions of the last two days still waiting for their next-morning pain.
+            "morning_due": [
+                e
+                for e in entries
+                if e.session_done
+                and e.next_morning_pain is None
+                and today - timedelta(days=2) <= e.day < today
+                and e != form.entry
+            ],
             "patient": patient,
             "clinic": patient.clinic,
             "plan": plan,

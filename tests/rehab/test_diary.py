@@ -1,10 +1,10 @@
 """The patient's diary between visits (issue 9)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from accounts.models import User
 from patients.forms import clinic_today
@@ -103,7 +103,6 @@ BAD = [
     ({"session_done": "maybe"}, "session_done"),
     ({"session_done": None}, "session_done"),
     ({"day": "2026-02-30"}, "day"),
-    ({"session_done": "no", "exercise_pain": "3"}, "exercise_pain"),
     ({"session_done": "yes", "exercise_pain": None}, "exercise_pain"),
     ({"note": "x" * 501}, "note"),
     ({"note": "bad\x00byte"}, "note"),
@@ -230,3 +229,149 @@ def test_only_entries_since_the_last_visit_count(world, plan):
     diary.record(patient, plan, day(world, 5), {"session_done": True, "exercise_pain": 4}, "link")
     values = diary.prefill(patient, day(world, 0)).values
     assert values["sessions_done_since_last"] == 1 and values["nprs_exercise_max"] == 4
+
+
+# -- A day that already has an entry (review of the diary as pat.patient) ---------------------
+
+
+def diary_url(patient_side, plan, link):
+    if patient_side == "account":
+        return client_for(plan.patient.user), reverse("public:my_diary")
+    return client_for(None), reverse("public:diary", args=[link])
+
+
+def as_sent(response, **changes):
+    """What the browser sends back from the page's form, after the patient's changes."""
+    form = response.context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    data.update(changes)
+    return {
+        k: v.isoformat() if isinstance(v, date) else str(v)
+        for k, v in data.items()
+        if v is not None
+    }
+
+
+def shown(when):
+    return dateformat.format(when, "D j M")
+
+
+def saved(patient, when):
+    entry = DiaryEntry.objects.get(patient=patient, day=when)
+    return entry.session_done, entry.exercise_pain, entry.next_morning_pain, entry.note
+
+
+@pytest.mark.parametrize("patient_side", ["link", "account"])
+def test_saving_over_a_days_entry_first_shows_what_would_be_lost(world, plan, link, patient_side):
+    client, url = diary_url(patient_side, plan, link)
+    when = day(world, 1)
+    diary.record(
+        plan.patient, plan, when,
+        {"session_done": True, "exercise_pain": 3, "next_morning_pain": 1, "note": "stiff"},
+        "link",
+    )  # fmt: skip
+    # The form opens on today; the patient picks yesterday and answers afresh.
+    page = client.get(url)
+    response = client.post(
+        url,
+        as_sent(page, day=when, session_done="no", next_morning_pain="2", exercise_pain=None),
+    )
+    assert saved(plan.patient, when) == (True, 3, 1, "stiff")  # nothing replaced yet
+    body = response.content.decode()
+    assert f"Nothing saved yet: you already have an entry for {shown(when)}" in body
+    for change in [
+        "exercised yes changed to no",
+        "pain during exercise 3/10 removed",
+        "pain next morning 1/10 changed to 2/10",
+        "note “stiff” removed",
+    ]:
+        assert change in body
+    assert response.context["form"]["next_morning_pain"].value() == "2"  # their answers stay
+    # Confirming replaces it, and says so.
+    response = client.post(url, as_sent(response))
+    assert saved(plan.patient, when) == (False, None, 2, "")
+    body = response.content.decode()
+    assert f"Updated your entry for {shown(when)}: exercised yes changed to no;" in body
+    assert DiaryEntry.objects.count() == 1
+
+
+@pytest.mark.parametrize("patient_side", ["link", "account"])
+def test_the_next_morning_pain_is_added_to_yesterdays_entry(world, plan, link, patient_side):
+    client, url = diary_url(patient_side, plan, link)
+    when = day(world, 1)
+    blank = client.get(url)
+    first = client.post(url, as_sent(blank, day=when, session_done="yes", exercise_pain="3"))
+    assert f"Saved: a new entry for {shown(when)}." in first.content.decode()
+    page = client.get(url)  # the next day: the page asks for the morning after
+    body = page.content.decode()
+    assert f'href="?day={when.isoformat()}">Add next-morning pain for {shown(when)}' in body
+    page = client.get(url, {"day": when.isoformat()})
+    form = page.context["form"]
+    assert form.entry == DiaryEntry.objects.get()
+    assert (form["session_done"].value(), form["exercise_pain"].value()) == ("yes", 3)
+    assert f"Your entry for {shown(when)}" in page.content.decode()
+    response = client.post(url, as_sent(page, next_morning_pain="4"))
+    assert saved(plan.patient, when) == (True, 3, 4, "")
+    body = response.content.decode()
+    assert f"Updated your entry for {shown(when)}: pain next morning 4/10 added." in body
+    # The flag rule is unchanged: 4 is 2 above the usual morning pain.
+    assert DiaryEntry.objects.get().flagged and "Your pain went up" in body
+
+
+def test_answers_that_only_fill_a_gap_are_added_without_asking(world, plan, link):
+    client, url = diary_url("link", plan, link)
+    when = day(world, 2)
+    diary.record(plan.patient, plan, when, {"session_done": True, "exercise_pain": 3}, "link")
+    response = post_day(client, url, when, exercise_pain="3", next_morning_pain="1")
+    assert saved(plan.patient, when) == (True, 3, 1, "")
+    assert "pain next morning 1/10 added" in response.content.decode()
+
+
+def test_an_entry_changed_since_the_form_opened_is_not_replaced(world, plan, link):
+    client, url = diary_url("link", plan, link)
+    when = day(world, 1)
+    diary.record(plan.patient, plan, when, {"session_done": True, "exercise_pain": 3}, "link")
+    page = client.get(url, {"day": when.isoformat()})
+    diary.record(  # meanwhile, on another phone
+        plan.patient, plan, when,
+        {"session_done": True, "exercise_pain": 3, "next_morning_pain": 1}, "account",
+    )  # fmt: skip
+    response = client.post(url, as_sent(page, exercise_pain="5"))
+    assert saved(plan.patient, when) == (True, 3, 1, "")
+    assert "pain next morning 1/10 removed" in response.content.decode()
+
+
+@pytest.mark.parametrize("asked", ["yesterday", "tomorrow", "2020-01-01", "2026-02-30", "x"])
+def test_a_day_that_cannot_be_chosen_opens_today(world, plan, link, asked):
+    client, url = diary_url("link", plan, link)
+    yesterday = day(world, 1)
+    diary.record(plan.patient, plan, yesterday, {"session_done": False}, "link")
+    value = {"yesterday": yesterday, "tomorrow": day(world, -1)}.get(asked, asked)
+    page = client.get(url, {"day": str(value)})
+    expected = yesterday if asked == "yesterday" else day(world, 0)
+    assert page.context["form"]["day"].value() == expected
+
+
+def test_answering_no_after_ticking_a_pain_saves_and_says_the_pain_was_left_out(world, plan, link):
+    client, url = diary_url("link", plan, link)
+    response = post_day(
+        client, url, day(world, 1), session_done="no", exercise_pain="3", note="rest day"
+    )
+    assert saved(plan.patient, day(world, 1)) == (False, None, 2, "rest day")
+    assert "the pain during exercise you had ticked (3/10) was left empty" in (
+        response.content.decode()
+    )
+
+
+def test_a_next_morning_pain_ticked_by_mistake_can_be_cleared(world, plan, link):
+    client, url = diary_url("link", plan, link)
+    when = day(world, 1)
+    diary.record(
+        plan.patient, plan, when,
+        {"session_done": True, "exercise_pain": 2, "next_morning_pain": 1}, "link",
+    )  # fmt: skip
+    page = client.get(url, {"day": when.isoformat()})
+    assert '<input type="radio" name="next_morning_pain" value=""' in page.content.decode()
+    response = client.post(url, as_sent(page, next_morning_pain=""))
+    assert saved(plan.patient, when) == (True, 2, None, "")
+    assert "pain next morning 1/10 removed" in response.content.decode()
