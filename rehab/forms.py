@@ -1,10 +1,11 @@
+from types import SimpleNamespace
 from typing import Any, cast
 
 from django import forms
 
 from patients.validators import validate_notes
 
-from . import diary, rules
+from . import diary, library_v1, rules
 from .models import DiaryEntry, Exercise
 
 OVERRIDE_CHOICES = [
@@ -161,6 +162,9 @@ class ClinicExerciseForm(forms.ModelForm):
                 "Supporting exercises must stay within 30° of hip flexion under load; "
                 "record the hip flexion, or untick 'supporting'.",
             )
+        low_hip = data.get("hip_flexion_min_deg")
+        if low_hip is not None and hip is not None and low_hip > hip:
+            self.add_error("hip_flexion_max_deg", "The maximum cannot be below the minimum.")
         for a, b in (
             ("sets_min", "sets_max"),
             ("reps_min", "reps_max"),
@@ -168,7 +172,43 @@ class ClinicExerciseForm(forms.ModelForm):
         ):
             if data.get(a) and data.get(b) and data[a] > data[b]:
                 self.add_error(b, "The maximum cannot be below the minimum.")
+        days = data.get("days_per_week")
+        if days is not None and not 1 <= days <= 7:
+            self.add_error("days_per_week", "Enter 1 to 7 days a week.")
+        self._check_stages(data)
+        if not data.get("hip_flexion_text") and hip is not None:
+            # The library and the printout show this text (an empty one reads as a dash).
+            data["hip_flexion_text"] = f"{low_hip}-{hip}°" if low_hip is not None else f"≤{hip}°"
         return data
+
+    def _check_stages(self, data: dict[str, Any]) -> None:
+        """An exercise must be usable from its first stage on: what a plan would refuse
+        there is refused here, beside the field to change (PROTOCOL 2 and 1.6)."""
+        low, high = data.get("stage_min"), data.get("stage_max")
+        if not (low and high) or "stage_min" in self.errors or "stage_max" in self.errors:
+            return
+        if data.get("plyometric"):
+            if low < 4:
+                # PROTOCOL 1.6: plyometric (energy storage) work waits for stage 4's gate.
+                self.add_error("stage_min", "Plyometric exercises belong to stage 4.")
+            if data.get("days_per_week", 0) > 3:
+                self.add_error(
+                    "days_per_week", "Plyometric sessions are every third day: at most 3 a week."
+                )
+            gap = rules.DEFAULT.PLYO_MIN_INTERVAL_H
+            if (data.get("min_hours_between_sessions") or 0) < gap:
+                self.add_error(
+                    "min_hours_between_sessions",
+                    f"Plyometric sessions are at least {gap:g} h apart.",
+                )
+        spec = SimpleNamespace(
+            name=data.get("name") or "This exercise",
+            supporting=bool(data.get("supporting")),
+            hip_flexion_max_deg=data.get("hip_flexion_max_deg"),
+        )
+        refusal = library_v1.check_stage_safety(spec, low)
+        if refusal and "hip_flexion_max_deg" not in self.errors:
+            self.add_error("hip_flexion_max_deg", refusal)
 
 
 PAIN_CHOICES = [(str(n), str(n)) for n in range(11)]

@@ -313,15 +313,21 @@ def test_clinic_admin_hides_builtins_and_adds_own_exercises(world):
     assert squat in world.clinic.hidden_exercises.all()
     assert squat not in Exercise.objects.for_clinic(world.clinic)
     assert squat in Exercise.objects.for_clinic(world.other_clinic)
+    wall_sit = {
+        "name": "Wall sit hold", "stage_min": "1", "stage_max": "2", "hip_flexion_max_deg": "90",
+        "dose_type": "isometric_hold", "days_per_week": "5", "min_hours_between_sessions": "0",
+        "patient_text": "Sit against a wall.",
+    }  # fmt: skip
+    response = admin.post(reverse("rehab:exercise_create"), wall_sit)
+    assert response.status_code == 200  # 90 degrees: no use in stage 1 (PROTOCOL 2)
+    assert "reaches 90° hip flexion; stage 1 allows at most 30°" in response.content.decode()
     response = admin.post(
-        reverse("rehab:exercise_create"),
-        {"name": "Wall sit hold", "stage_min": "1", "stage_max": "2", "hip_flexion_max_deg": "90",
-         "dose_type": "isometric_hold", "days_per_week": "5", "min_hours_between_sessions": "0",
-         "patient_text": "Sit against a wall."},
-    )  # fmt: skip
+        reverse("rehab:exercise_create"), wall_sit | {"hip_flexion_max_deg": "20"}
+    )
     assert response.status_code == 302
     own = Exercise.objects.get(clinic=world.clinic)
-    assert own.code == "C-01" and plans.stage_use_error(own, 1)  # 90 degrees: refused in stage 1
+    assert own.code == "C-01" and plans.stage_use_error(own, 1) is None
+    assert own.hip_flexion_text == "≤20°"  # the library shows the angle, not a dash
     assert (
         client_for(world.physio).post(reverse("rehab:exercise_toggle", args=[squat.pk])).status_code
         == 403

@@ -9,7 +9,7 @@ from accounts.models import AuditEvent
 from patients.forms import AssessmentForm, clinic_today
 from patients.services import save_assessment
 from rehab import caseload, plans, programmes, rules, services, tasks
-from rehab.models import Plan
+from rehab.models import Exercise, Plan
 
 from ..conftest import client_for
 from ..factories import assessment_post, make_assessment, make_patient
@@ -205,6 +205,21 @@ def test_supporting_clinic_exercises_cannot_hide_hip_flexion(world):
     )  # fmt: skip
     assert response.status_code == 200
     assert "Supporting exercises must stay within 30°" in response.content.decode()
+
+
+def test_a_clinic_plyometric_exercise_keeps_to_stage_4_and_its_spacing(world):
+    response = client_for(world.admin).post(
+        reverse("rehab:exercise_create"),
+        {"name": "Box jumps", "stage_min": "1", "stage_max": "4", "hip_flexion_min_deg": "90",
+         "hip_flexion_max_deg": "120", "dose_type": "plyometric", "days_per_week": "12",
+         "min_hours_between_sessions": "24", "patient_text": "Jump.", "plyometric": "on"},
+    )  # fmt: skip
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Enter 1 to 7 days a week." in body
+    assert "Plyometric exercises belong to stage 4." in body
+    assert "Plyometric sessions are at least 72 h apart." in body
+    assert not Exercise.objects.filter(clinic=world.clinic).exists()
 
 
 def test_a_dose_reduction_is_never_applied_twice(world):
