@@ -391,11 +391,15 @@ class AssessmentForm(forms.ModelForm):
 
     # -- sections for the template ---------------------------------------------------------
     def sections(self) -> list[dict[str, Any]]:
-        """The sections with their bound fields, in the order a physiotherapist examines."""
-        return [
-            {**section, "fields": [self[name] for name in section["fields"]]}
-            for section in self.section_names()
-        ]
+        """The sections with their bound fields, in the order a physiotherapist examines.
+        A section holding a field with an error is open, so that the error beside the field
+        shows and the error summary's link lands on a visible field."""
+        sections = []
+        for section in self.section_names():
+            fields = [self[name] for name in section["fields"]]
+            is_open = section["open"] or any(field.errors for field in fields)
+            sections.append({**section, "fields": fields, "open": is_open})
+        return sections
 
     def section_names(self) -> list[dict[str, Any]]:
         first_tests = self.test_codes_first()

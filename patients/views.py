@@ -337,7 +337,12 @@ def patient_detail(request: Request, public_id: str) -> HttpResponse:
 
 
 def _latest(patient: Patient, exclude: Assessment | None = None) -> Assessment | None:
-    qs = patient.assessments.signed().prefetch_related("load_tests")
+    """The latest signed visit (before ``exclude``), with its decision's status."""
+    qs = (
+        patient.assessments.signed()
+        .prefetch_related("load_tests")
+        .annotate(decision_status=F("decision__status"))
+    )
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk).filter(visit_date__lt=exclude.visit_date)
     return qs.order_by("-visit_date").first()
@@ -367,9 +372,13 @@ def assessment_create(request: Request, public_id: str) -> HttpResponse:
         from rehab.diary import prefill as diary_prefill
 
         prefill = diary_prefill(patient, clinic_today(patient.clinic) + timedelta(days=1))
+    previous = _latest(patient)
     form = AssessmentForm(
-        data, patient=patient, previous=_latest(patient), stage=patient.stage, prefill=prefill
+        data, patient=patient, previous=previous, stage=patient.stage, prefill=prefill
     )
+    # Said before the form is filled in: signing waits for this recommendation (services).
+    pending = getattr(previous, "decision_status", None) == StageDecision.Status.PENDING
+    waiting = previous if pending else None
     if request.method == "POST" and form.is_valid():
         assessment = _save(request, form)
         if assessment is not None:
@@ -380,7 +389,9 @@ def assessment_create(request: Request, public_id: str) -> HttpResponse:
             )
             return redirect("patients:assessment", patient.public_id, assessment.public_id)
     return render(
-        request, "patients/assessment_form.html", {"form": form, "patient": patient, "amend": None}
+        request,
+        "patients/assessment_form.html",
+        {"form": form, "patient": patient, "amend": None, "waiting": waiting},
     )
 
 

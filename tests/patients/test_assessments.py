@@ -1,10 +1,12 @@
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from patients.forms import clinic_today
 from patients.models import Assessment, Patient
 from rehab import rules
 from rehab.models import StageDecision
@@ -40,6 +42,54 @@ def test_signing_locks_and_a_later_change_is_an_amendment_with_a_reason(world, p
     )
     assert "ADL pain was misheard" in page.content.decode()
     assert AuditEvent.objects.filter(action="assessment_amended").count() == 1
+
+
+def test_an_amendment_without_a_reason_is_named_in_the_error_summary(world, patient):
+    assessment = make_assessment(patient, world.physio, visit_date="2026-01-05")
+    url = reverse("patients:assessment_edit", args=[patient.public_id, assessment.public_id])
+    changed = assessment_post(
+        visit_type="initial", visit_date="2026-01-05", nprs_adl_typical_7d="5", reason="   "
+    )
+    body = client_for(world.physio).post(url, changed).content.decode()
+    summary = re.search(r'<div class="alert alert-danger".*?</div>', body, re.S)
+    assert summary, "no error summary at the top of the page"
+    assert (
+        '<li><a href="#id_reason">Reason for the amendment</a>: This field is required.</li>'
+        in summary.group(0)
+    )
+    assert 'id="error-summary"' in summary.group(0)
+    assert summary.start() < body.index('<form method="post" novalidate class="assessment-form"')
+    assert 'id="id_reason"' in body  # the link's target
+    assessment.refresh_from_db()
+    assert assessment.amended_at is None
+
+
+def test_a_collapsed_section_with_an_error_opens(world, patient):
+    def details(body, title):
+        found = re.search(
+            rf'<details class="form-section[^"]*"( open)?>\s*<summary>{title}</summary>', body
+        )
+        assert found, title
+        return found.group(1) == " open"
+
+    today = clinic_today(world.clinic)
+    visah = {f"visah_{i}": "5" for i in range(1, 7)}
+    visah |= {"visah_7": "4", "visah_8_branch": "A", "visah_8_band": "1"}
+    week_ago = (today - timedelta(days=7)).isoformat()
+    first = make_assessment(patient, world.physio, visit_date=week_ago, G1_nprs="1", **visah)
+    confirm(first.decision, world.physio)  # stage 2; the VISA-H is not due for another week
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    client = client_for(world.physio)
+    body = client.get(url).content.decode()
+    assert not details(body, "VISA-H questionnaire")
+
+    data = assessment_post(visit_date=today.isoformat(), visah_8_branch="B")  # no band
+    body = client.post(url, data).content.decode()
+    assert "For item 8, choose both the branch and the duration band." in body
+    assert '<a href="#id_visah_8_band">' in body
+    assert details(body, "VISA-H questionnaire")
+    assert not details(body, "Neurological screen")  # no error there: still folded away
+    assert Assessment.objects.count() == 1
 
 
 def test_a_draft_can_be_edited_without_a_reason_and_signed_later(world, patient):

@@ -77,6 +77,18 @@ def test_the_next_assessment_waits_for_the_pending_decision(world, patient):
     assert patient.assessments.count() == 1
 
 
+def test_the_new_assessment_form_says_at_once_that_a_recommendation_waits(world, patient):
+    first = make_assessment(patient, world.physio, visit_date="2026-01-05", G1_nprs="2")
+    client = client_for(world.physio)
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    body = client.get(url).content.decode()
+    assert "The recommendation of 5 Jan 2026 is still waiting" in body
+    link = reverse("patients:assessment", args=[patient.public_id, first.public_id])
+    assert f'<a href="{link}">confirm or override it</a>' in body
+    services.confirm(first.decision, world.physio)
+    assert "is still waiting" not in client.get(url).content.decode()
+
+
 def test_a_blocking_red_flag_pauses_the_programme(world, patient):
     first = make_assessment(patient, world.physio, visit_date="2026-01-05", G1_nprs="2")
     services.confirm(first.decision, world.physio)
