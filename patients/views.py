@@ -22,7 +22,7 @@ from accounts.http import AuthenticatedHttpRequest as Request
 from pht_clinic.caching import get_or_compute
 from pht_clinic.html import NOTHING, short_date, url_maker
 from rehab import services as rehab_services
-from rehab.models import ACTION_CHOICES, StageDecision
+from rehab.models import ACTION_LABELS, StageDecision
 
 from . import services
 from .access import get_assessment_for_user, get_patient_for_user
@@ -282,7 +282,6 @@ class DecisionRow(NamedTuple):
 
 #: What the table of visits shows beyond the chart fields (the date and the signature).
 TABLE_FIELDS = ("public_id", "visit_type", "stage_before", "amended_at")
-ACTION_LABELS = dict(ACTION_CHOICES)
 
 
 def patient_detail(request: Request, public_id: str) -> HttpResponse:

@@ -39,7 +39,7 @@ from accounts.models import Clinic, User
 from patients.models import Assessment, Patient
 from pht_clinic.caching import safely
 
-from .models import CaseStatus, parameters_for
+from .models import ACTION_LABELS, CaseStatus, parameters_for
 
 FLARE_WINDOW_DAYS = 14  # issue 7: REGRESS or AMBER in the last 14 days
 QUEUE_PREVIEW = 5  # patients named under each queue's title
@@ -326,7 +326,7 @@ def write_csv(rows: Iterable[Any], out: Any, today: date) -> None:
                 neutralise(p.physio.display_name),
                 neutralise(days),
                 neutralise(p.last_visit or ""),
-                neutralise(p.decision_action or ""),
+                neutralise(ACTION_LABELS.get(p.decision_action, p.decision_action)),
                 neutralise(" ".join(p.decision_flags or [])),
                 "yes" if p.has_programme else "no",
             ]

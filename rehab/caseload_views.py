@@ -32,6 +32,7 @@ from pht_clinic.caching import get_or_compute
 from pht_clinic.html import NOTHING, short_date, url_maker
 
 from . import caseload
+from .models import ACTION_LABELS
 
 PAGE_SIZE = 50
 OUTCOME_CHART_SECONDS = 300
@@ -231,14 +232,16 @@ _CHECKED = mark_safe(" checked")
 
 
 def _decision_cell(p: dict[str, Any]) -> SafeString | str:
-    """The latest decision in a word, "(waiting)" until confirmed, then its flags."""
+    """The latest decision in words ("Start stage 2"), "(waiting)" until confirmed, then
+    its flags."""
     if not p["decision_action"]:
         return NOTHING
     flags = format_html_join(
         "", '<span class="flag">{}</span> ', ((flag,) for flag in p["decision_flags"] or [])
     )
     waiting = " (waiting)" if p["decision_status"] == "pending" else ""
-    return format_html("{}{} {}", p["decision_action"].capitalize(), waiting, flags)
+    action = p["decision_action"]
+    return format_html("{}{} {}", ACTION_LABELS.get(action, action), waiting, flags)
 
 
 def _rows_html(

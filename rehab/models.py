@@ -16,6 +16,8 @@ from patients.models import Assessment, Patient
 from . import rules
 
 ACTION_CHOICES = [(a.value, a.value.replace("_", " ").capitalize()) for a in rules.Action]
+#: The words people read for an action code ("START_STAGE_2" -> "Start stage 2").
+ACTION_LABELS: dict[str, str] = dict(ACTION_CHOICES)
 # What was accepted at a decision: the clinician's override, else the rules' action.
 ACCEPTED_ACTION = Coalesce(NullIf("final_action", Value("")), "engine_action")
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from patients.forms import clinic_today
 from patients.models import Patient
-from rehab import caseload, plans
+from rehab import caseload, caseload_views, plans, rules
+from rehab.models import ACTION_LABELS
 from rehab.services import confirm
 
 from ..conftest import client_for
@@ -216,6 +217,49 @@ def test_csv_export_neutralises_formulas_and_is_audited(world):
     assert rows[1][0].startswith("'=cmd")
     event = AuditEvent.objects.get(action="caseload_exported")
     assert event.actor == world.admin and event.patient_ref is None
+
+
+@pytest.mark.parametrize(
+    ("action", "words"),
+    [
+        ("START_STAGE_1", "Start stage 1"),
+        ("START_STAGE_2", "Start stage 2"),
+        ("PROGRESS", "Progress"),
+        ("STAY", "Stay"),
+        ("REGRESS", "Regress"),
+        ("REFER", "Refer"),
+        ("COMPLETE", "Complete"),
+    ],
+)
+def test_the_latest_decision_is_shown_in_words_for_every_action(action, words):
+    row = {"decision_action": action, "decision_flags": [], "decision_status": "confirmed"}
+    assert caseload_views._decision_cell(row) == f"{words} "
+    waiting = {**row, "decision_status": "pending", "decision_flags": ["AMBER"]}
+    assert caseload_views._decision_cell(waiting) == (
+        f'{words} (waiting) <span class="flag">AMBER</span> '
+    )
+
+
+def test_every_action_has_its_words():
+    assert set(ACTION_LABELS) == {a.value for a in rules.Action}
+    assert not any("_" in words for words in ACTION_LABELS.values())
+
+
+def test_the_page_and_the_csv_give_the_decision_in_words_not_its_code(world):
+    patient = make_patient(world.clinic, world.physio, last_name="Starting")
+    make_assessment(
+        patient, world.physio, visit_date=day(world, 3), G1_nprs="1", sitting_tolerance_min="40"
+    )  # A3: START_STAGE_2, not yet confirmed
+    assert patient.decisions.get().engine_action == "START_STAGE_2"
+    admin = client_for(world.admin)
+    body = admin.get(reverse("rehab:caseload")).content.decode()
+    row = re.search(r"<td><a [^>]+>Starting, .*?</tr>", body)
+    assert row, body
+    assert "<td>Start stage 2 (waiting) </td>" in row.group(0)
+    assert "START_STAGE_2" not in body and "Start_stage_2" not in body
+    rows = list(csv.reader(io.StringIO(admin.get(reverse("rehab:caseload_csv")).content.decode())))
+    header, line = rows[0], rows[1]
+    assert line[header.index("Latest decision")] == "Start stage 2"
 
 
 def test_admin_sees_status_not_clinical_content(world):
