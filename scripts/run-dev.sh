@@ -4,6 +4,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 ADDR="${ADDR:-127.0.0.1:8000}"
+# The diary link printed in programmes (rendered by the worker) points at this server unless
+# PUBLIC_BASE_URL says otherwise (set it when phones reach the server by another name).
+case "$ADDR" in
+  *:*) HOST_PORT="$ADDR" ;;
+  *) HOST_PORT="127.0.0.1:$ADDR" ;; # runserver takes a bare port too
+esac
+export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://$HOST_PORT}"
 
 # The worker renders PDFs at a lower CPU priority than the pages (docs/benchmarks.md).
 nice -n "${WORKER_NICE:-10}" "$PY" -m celery -A pht_clinic worker --beat --loglevel=INFO --concurrency=2 \
@@ -14,6 +21,7 @@ trap 'kill -TERM "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || tr
 cat <<MSG
 
   PHT Rehab Planner is starting on http://$ADDR/
+  Programmes link their diary to $PUBLIC_BASE_URL
 
   Demo logins (password for all: demo-pht-2026!)
     physiotherapist   alex.physio     (also sam.physio)

@@ -1,0 +1,56 @@
+"""scripts/run-dev.sh (`make run`) gives the worker and the server the address it serves on."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Stands in for .venv/bin/python: notes what it was started as, with the diary link's base.
+# The server waits for the worker's note: the script stops the worker when the server ends.
+FAKE_PYTHON = """#!/usr/bin/env bash
+echo "$* PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-unset}" >> "$(dirname "$0")/started"
+if [ "$2" = runserver ]; then
+  for _ in $(seq 100); do grep -q celery "$(dirname "$0")/started" && exit 0; sleep 0.1; done
+fi
+"""
+
+
+def run_dev(tmp_path: Path, **env: str) -> list[str]:
+    """Run a copy of the script in a tree whose Python only notes how it was started."""
+    (tmp_path / "scripts").mkdir()
+    shutil.copy(ROOT / "scripts" / "run-dev.sh", tmp_path / "scripts" / "run-dev.sh")
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(FAKE_PYTHON)
+    python.chmod(0o755)
+    result = subprocess.run(
+        ["bash", str(tmp_path / "scripts" / "run-dev.sh")],
+        env={"PATH": os.environ["PATH"], **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return (python.parent / "started").read_text().splitlines()
+
+
+@pytest.mark.parametrize(
+    ("env", "base"),
+    [
+        ({}, "http://127.0.0.1:8000"),
+        ({"ADDR": "127.0.0.1:8123"}, "http://127.0.0.1:8123"),
+        ({"ADDR": "8124"}, "http://127.0.0.1:8124"),  # runserver takes a bare port
+        ({"ADDR": "127.0.0.1:8123", "PUBLIC_BASE_URL": "https://clinic.example.org"},
+         "https://clinic.example.org"),
+    ],
+)  # fmt: skip
+def test_the_diary_link_follows_the_address_unless_set(tmp_path, env, base):
+    started = run_dev(tmp_path, **env)
+    assert len(started) == 2  # the worker (which renders programmes) and the web server
+    assert all(line.endswith(f"PUBLIC_BASE_URL={base}") for line in started), started
+    assert any("runserver" in line for line in started)
