@@ -180,10 +180,13 @@ RED_FLAG: list[V] = [
 NEW: list[V] = [{"day": 0, "m": 2, "adl": 3, "sit": 30, "tests": {"G1": 2}, "visah": 62}]
 
 # (pattern, days since the last visit, leave the last recommendation waiting)
+# The list cycles over the patients, and so does their sport (index % 5 in seed_patients):
+# STAGE4 goes to the runners, who need stage 4; FAST to the walkers with no sport, who do not,
+# so they finish at stage 3 (PROTOCOL 1.1 and 1.5: COMPLETE, then a maintenance programme).
 PLANS = [
-    (FAST, 5, False),
+    (STAGE4, 5, False),
     (FAST[:4], 3, True),
-    (STAGE4, 2, False),
+    (FAST, 2, False),
     (PLATEAU, 30, False),
     (FLARE, 4, False),
     (SITTING, 12, False),
@@ -250,7 +253,14 @@ def _visah_fields(total: int) -> dict[str, str]:
     return {**items, "visah_7": str(item7), "visah_8_branch": branch, "visah_8_band": str(band)}
 
 
-def _form_data(v: V, when: date, initial: bool) -> dict[str, Any]:
+def _is_stage4(v: V) -> bool:
+    """A visit with stage 4's records: the G4 load test or plyometric sessions."""
+    return "plyo" in v or "G4" in v.get("tests", {})
+
+
+def _form_data(v: V, when: date, initial: bool, hops: bool = True) -> dict[str, Any]:
+    """The assessment form as a physiotherapist fills it in; ``hops``: the H10 hop test is
+    done (only for a patient who needs stage 4, PROTOCOL 1.1 G3 row)."""
     data: dict[str, Any] = {
         "visit_date": when.isoformat(),
         "visit_type": "initial" if initial else "review",
@@ -276,7 +286,8 @@ def _form_data(v: V, when: date, initial: bool) -> dict[str, Any]:
     if v.get("visah") is not None:
         data.update(_visah_fields(v["visah"]))
     for code, pain in v.get("tests", {}).items():
-        data[f"{code}_nprs"] = pain
+        if code != "H10" or hops:
+            data[f"{code}_nprs"] = pain
     return {k: val if isinstance(val, list) else str(val) for k, val in data.items()}
 
 
@@ -293,6 +304,10 @@ def seed_patients(clinic: Clinic, physios: list[User], count: int) -> int:
         first, last = NAMES[index % len(NAMES)]
         physio = physios[index % len(physios)]
         start = today - timedelta(days=days_ago + pattern[-1]["day"])
+        needs_energy_storage = pattern is not SITTING and index % 5 != 2
+        if not needs_energy_storage and any(_is_stage4(visit) for visit in pattern):
+            # PROTOCOL 1.1: stage 4 only for goals that need high elastic loading.
+            raise ValueError(f"demo patient {index} would get stage 4 without needing it")
         patient = Patient.objects.create(
             clinic=clinic,
             physio=physio,
@@ -306,13 +321,15 @@ def seed_patients(clinic: Clinic, physios: list[User], count: int) -> int:
             symptom_duration_weeks=8 + index % 40,
             sport_activity=("Running", "Football", "Walking", "Hockey", "Cycling")[index % 5],
             sport_level=("recreational", "competitive", "none", "recreational", "elite")[index % 5],
-            needs_energy_storage=pattern is not SITTING and index % 5 != 2,
+            needs_energy_storage=needs_energy_storage,
         )
         for number, visit in enumerate(pattern):
             patient.refresh_from_db()
             initial = patient.stage is None
             form = AssessmentForm(
-                _form_data(visit, start + timedelta(days=visit["day"]), initial),
+                _form_data(
+                    visit, start + timedelta(days=visit["day"]), initial, needs_energy_storage
+                ),
                 patient=patient,
                 stage=patient.stage,
             )
@@ -337,8 +354,11 @@ def _issue_plan(patient: Patient, physio: User, issued_on: date) -> None:
 
     plan = plans.create_from_template(patient, patient.stage or 1, physio)
     plan = plans.issue(plan, plan.lock_version, physio)
+    # Built and issued at the last visit, not today: drafted a few minutes before issuing.
     issued_at = timezone.make_aware(datetime.combine(issued_on, time(9)), patient.clinic.tzinfo)
-    type(plan).objects.filter(pk=plan.pk).update(issued_at=issued_at)
+    type(plan).objects.filter(pk=plan.pk).update(
+        created_at=issued_at - timedelta(minutes=10), updated_at=issued_at, issued_at=issued_at
+    )
     plan.refresh_from_db()
     programmes.request_render(plan, physio)
 

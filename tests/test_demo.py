@@ -1,10 +1,13 @@
 """`seed_demo` builds a realistic clinic and is safe to run again (issue 2, 3, 5, 6, 11)."""
 
+import io
+
 import pytest
 from django.core.management import call_command
+from django.db.models import Q
 
 from accounts.models import Clinic, User
-from patients.models import Patient
+from patients.models import Assessment, LoadTest, Patient
 from rehab.models import DiaryEntry, Plan, RenderJob, StageDecision
 
 
@@ -32,3 +35,39 @@ def test_seed_demo_is_idempotent_and_covers_every_stage():
     assert DiaryEntry.objects.filter(patient__user=patient_account, flagged=True).exists()
     roles = set(User.objects.filter(clinic=riverside).values_list("role", flat=True))
     assert roles == {"physio", "clinic_admin", "patient"}
+
+
+@pytest.mark.django_db
+def test_demo_histories_agree_with_the_protocol():
+    call_command("seed_demo", stdout=io.StringIO())
+    # PROTOCOL 1.1: stage 4 only for a patient whose goals need it; the others finish at
+    # stage 3, so they have no G4 test, no H10 hops (done only if stage 4 is needed) and no
+    # plyometric sessions.
+    no_stage4 = Patient.objects.filter(needs_energy_storage=False)
+    assert no_stage4.filter(assessments__isnull=False).exists()
+    assert not LoadTest.objects.filter(
+        assessment__patient__in=no_stage4, code__in=["G4", "H10"]
+    ).exists()
+    assert not Assessment.objects.filter(
+        Q(plyo_sessions_since_last__isnull=False) | Q(min_plyo_interval_h__isnull=False),
+        patient__in=no_stage4,
+    ).exists()
+    assert not no_stage4.filter(stage=4).exists()
+    # Stage 4 is still shown: a review in stage 4 with its G4 test and plyometric sessions.
+    stage4_reviews = Assessment.objects.filter(
+        stage_before=4, patient__needs_energy_storage=True, plyo_sessions_since_last__gt=0
+    )
+    assert stage4_reviews.filter(load_tests__code="G4").exists()
+    # A completed programme is the last thing that happened to the patient.
+    completed = Patient.objects.filter(status="completed")
+    assert completed.exists()
+    for patient in completed:
+        last = patient.decisions.order_by("-visit_date", "-id").first()
+        assert (last.status, last.final_action) == ("confirmed", "COMPLETE"), patient
+    # A plan is created before it is issued, on the day of the visit it follows.
+    issued = Plan.objects.filter(issued_at__isnull=False).select_related("patient__clinic")
+    assert issued.exists()
+    for plan in issued:
+        assert plan.created_at <= plan.issued_at, plan
+        last_visit = plan.patient.assessments.signed().latest("visit_date").visit_date
+        assert plan.issued_at.astimezone(plan.patient.clinic.tzinfo).date() == last_visit
