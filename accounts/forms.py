@@ -12,6 +12,8 @@ from django import forms
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from rehab import rules
 
@@ -64,6 +66,13 @@ class InviteForm(forms.Form):
 class RoleForm(forms.Form):
     # Only the two staff roles: nobody can be made a patient or anything above a clinic admin.
     role = forms.ChoiceField(choices=ROLE_CHOICES)
+
+
+class DeactivateForm(forms.Form):
+    """The confirmation sent by the staff page once it has shown what deactivating leaves
+    behind (the person's current patients and waiting recommendations)."""
+
+    confirm = forms.BooleanField()
 
 
 class InvitationAcceptForm(SetPasswordForm):
@@ -130,32 +139,191 @@ class ClinicSettingsForm(forms.ModelForm):
         return super().save(commit)
 
 
+#: Each stage-rules parameter in words: (label, what it controls, with the PROTOCOL rule it
+#: feeds). The form shows the parameter's code and PROTOCOL 3.2 row (rules.Parameters.source)
+#: beneath, so a clinician can match the field to the protocol. Per-stage parameters get
+#: ", stage N" after the label. Every parameter needs an entry (tests/accounts).
+RULES_PARAMETER_TEXT: dict[str, tuple[str, str]] = {
+    "EX_PAIN_OK": (
+        "Highest exercise pain that allows progressing (/10)",
+        "Progress only if the worst pain during the exercises since the last visit is at "
+        "most this; above it (and below the regress level) is amber (PROTOCOL 3.3 P1).",
+    ),
+    "EX_PAIN_REGRESS": (
+        "Exercise pain that means going back a stage (/10)",
+        "Pain during the exercises at or above this sends the patient back a stage "
+        "(PROTOCOL 3.3 R3a).",
+    ),
+    "DELTA24_OK": (
+        "Next-morning pain rise that still allows progressing (points /10)",
+        "Progress only if, the morning after the hardest session, pain is at most this many "
+        "points above the usual morning pain; 0 means back to usual (PROTOCOL 3.3 P2).",
+    ),
+    "DELTA24_REGRESS": (
+        "Next-morning pain rise that means going back a stage (points /10)",
+        "A rise of this many points or more above the usual morning pain, the morning after "
+        "the hardest session, sends the patient back a stage (PROTOCOL 3.3 R3b).",
+    ),
+    "ADL_OK": (
+        "Highest daily-activity pain that allows progressing (/10)",
+        "Progress only if typical pain with walking, stairs and getting up from a chair over "
+        "the last 7 days is at most this (PROTOCOL 3.3 P3).",
+    ),
+    "ADL_WORSEN_REGRESS": (
+        "Rise in daily-activity pain that means going back a stage (points /10)",
+        "A rise of this many points or more since the last visit sends the patient back a "
+        "stage (PROTOCOL 3.3 R3c).",
+    ),
+    "GATE_PAIN_OK": (
+        "Highest load-test pain that allows progressing (/10)",
+        "Progress only if the stage's load test (G1 to G4), done at this visit, hurts at most "
+        "this much (PROTOCOL 3.3 P4).",
+    ),
+    "HOP_PAIN_OK": (
+        "Highest hop-test pain that allows stage 4 (/10)",
+        "A stage 3 patient who needs stage 4 progresses only if the H10 hop test hurts at "
+        "most this much (PROTOCOL 3.3 P8).",
+    ),
+    "SIT_MIN_REQUIRED": (
+        "Sitting time needed to progress (minutes)",
+        "Progress only if the patient can sit for at least this long (PROTOCOL 3.3 P5).",
+    ),
+    "SIT_DROP_REGRESS": (
+        "Fall in sitting time that means going back a stage (fraction)",
+        "Sitting time below this fraction of the last visit's (0.5 = half) sends the patient "
+        "back a stage (PROTOCOL 3.3 R3d).",
+    ),
+    "SIT_DROP_MIN_PREV": (
+        "Shortest earlier sitting time the sitting-fall rule applies to (minutes)",
+        "A fall in sitting time counts only if the last visit's sitting time was at least "
+        "this (PROTOCOL 3.3 R3d).",
+    ),
+    "MIN_DAYS": (
+        "Minimum days in the stage before progressing",
+        "Progress only after this many days in the stage; until then the decision is stay, "
+        "flagged DWELL (PROTOCOL 3.3 P6).",
+    ),
+    "MIN_SESSIONS": (
+        "Minimum sessions in the stage before progressing",
+        "Progress only after this many completed sessions in the stage; in stage 4, "
+        "plyometric sessions (PROTOCOL 3.3 P6).",
+    ),
+    "REENTRY_DAYS": (
+        "Minimum days after going back a stage",
+        "Used instead of the minimum days when the patient entered the stage by going back "
+        "(PROTOCOL 3.3 P6).",
+    ),
+    "REENTRY_SESSIONS": (
+        "Minimum sessions after going back a stage",
+        "Used instead of the minimum sessions when the patient entered the stage by going "
+        "back (PROTOCOL 3.3 P6).",
+    ),
+    "VISAH_DROP_BLOCK": (
+        "VISA-H fall that stops progressing (points /100)",
+        "A fall of this many points or more since the last visit blocks progressing, "
+        "flagged VISAH_DROP (PROTOCOL 3.3 P7).",
+    ),
+    "NONRESPONSE_DAYS": (
+        "Days in the programme before a non-response referral",
+        "After this many days, a patient still in stage 1 or 2 who has not improved enough "
+        "is referred for review (PROTOCOL 3.3 R2).",
+    ),
+    "NONRESPONSE_VISAH_GAIN": (
+        "VISA-H gain that counts as a response (points /100)",
+        "For the non-response referral: a VISA-H gain since the programme start smaller "
+        "than this counts as no response (PROTOCOL 3.3 R2).",
+    ),
+    "NONRESPONSE_ADL_DROP": (
+        "Fall in daily-activity pain that counts as a response (points /10)",
+        "For the non-response referral: a fall in daily-activity pain since the programme "
+        "start smaller than this counts as no response (PROTOCOL 3.3 R2).",
+    ),
+    "REPEAT_FLARE_WINDOW": (
+        "Days within which a second flare means a referral",
+        "A flare within this many days of the last time the patient went back a stage is "
+        "referred for review instead (PROTOCOL 3.3 R2b).",
+    ),
+    "PLATEAU_DAYS": (
+        "Days in one stage before the plateau flag",
+        "More days than this in the same stage flags PLATEAU; a flag only, it blocks "
+        "nothing (PROTOCOL 3.3 R5).",
+    ),
+    "PLYO_MIN_INTERVAL_H": (
+        "Minimum hours between plyometric sessions",
+        "In stage 4, completing needs plyometric sessions at least this many hours apart; "
+        "closer sessions are flagged PLYO_FREQ (PROTOCOL 3.3 P9).",
+    ),
+    "RTS_VISAH_MIN": (
+        "VISA-H needed to complete stage 4 (points /100)",
+        "In stage 4, completing the programme needs a VISA-H of at least this (PROTOCOL 3.3 P9).",
+    ),
+    "ADHERENCE_FLAG": (
+        "Share of sessions done below which adherence is flagged (fraction)",
+        "Fewer than this fraction of the prescribed sessions done (0.5 = half) flags "
+        "LOW_ADHERENCE; a flag only (PROTOCOL 3.3 R5).",
+    ),
+    "A2_ADL_PAIN": (
+        "First visit: daily-activity pain that means starting in stage 1 (/10)",
+        "At the first visit, daily-activity pain of this or more starts the patient in "
+        "stage 1 instead of stage 2 (PROTOCOL 1.2 A2).",
+    ),
+    "A2_SIT_MIN": (
+        "First visit: sitting time below which the patient starts in stage 1 (minutes)",
+        "At the first visit, sitting for less than this starts the patient in stage 1 "
+        "instead of stage 2 (PROTOCOL 1.2 A2).",
+    ),
+    "A2_G1_PAIN": (
+        "First visit: G1 load-test pain above which the patient starts in stage 1 (/10)",
+        "At the first visit, pain on the G1 load test above this starts the patient in "
+        "stage 1 instead of stage 2 (PROTOCOL 1.2 A2).",
+    ),
+}
+
+
+def _per_stage(label: str, stage: int) -> str:
+    """The label of one stage's value, the stage before the unit: "..., stage 2 (minutes)"."""
+    words, bracket, unit = label.partition(" (")
+    return f"{words}, stage {stage}{bracket}{unit}"
+
+
+def _parameter_help(name: str) -> SafeString:
+    """What the parameter controls, then its code and PROTOCOL row in small print (the
+    code first where the row is named after another parameter or a rule, e.g. A2)."""
+    source = rules.Parameters.source(name)
+    code = source if f" {name} " in f" {source} " else f"{name} · {source}"
+    return format_html(
+        '{} <span class="d-block font-monospace">{}</span>', RULES_PARAMETER_TEXT[name][1], code
+    )
+
+
 class RulesParametersForm(forms.Form):
-    """One field per parameter of rehab.rules.Parameters; per-stage values as four fields."""
+    """One field per parameter of rehab.rules.Parameters; per-stage values as four fields.
+    Labels are plain words (RULES_PARAMETER_TEXT); the code is in each field's help."""
 
     def __init__(self, *args: Any, parameters: rules.Parameters, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.parameters = parameters
         for field in dataclasses.fields(rules.Parameters):
-            source = rules.Parameters.source(field.name)
+            label = RULES_PARAMETER_TEXT[field.name][0]
+            help_text = _parameter_help(field.name)
             value = getattr(parameters, field.name)
             if isinstance(field.default, tuple):
                 for stage in range(1, len(field.default) + 1):
                     self.fields[f"{field.name}_{stage}"] = forms.IntegerField(
-                        label=f"{field.name}, stage {stage}",
-                        help_text=source,
+                        label=_per_stage(label, stage),
+                        help_text=help_text,
                         initial=value[stage - 1],
                         min_value=-10_000,
                         max_value=10_000,
                     )
             elif isinstance(field.default, float):
                 self.fields[field.name] = forms.FloatField(
-                    label=field.name, help_text=source, initial=value
+                    label=label, help_text=help_text, initial=value
                 )
             else:
                 self.fields[field.name] = forms.IntegerField(
-                    label=field.name,
-                    help_text=source,
+                    label=label,
+                    help_text=help_text,
                     initial=value,
                     min_value=-10_000,
                     max_value=10_000,
@@ -203,7 +371,11 @@ class RulesParametersForm(forms.Form):
 
 class StaffChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.display_name} ({obj.username})"
+        label = f"{obj.display_name} ({obj.username})"
+        if obj.is_active:
+            return label
+        # An invited person who never set a password is not "deactivated" (staff list wording).
+        return f"{label}, {'deactivated' if obj.has_usable_password() else 'invited'}"
 
 
 class AuditFilterForm(forms.Form):

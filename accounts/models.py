@@ -161,10 +161,72 @@ class Invitation(models.Model):
         return token
 
 
+#: What each audit action code means, as the audit trail shows it. The codes are what
+#: ``accounts.audit.record`` is called with across the apps; an action missing here is shown
+#: as its code in words ("new_thing" -> "New thing") until it is given a label.
+AUDIT_ACTION_LABELS: dict[str, str] = {
+    # Signing in and access
+    "login": "Signed in",
+    "login_failed": "Sign-in failed",
+    "login_throttled": "Sign-in blocked after repeated failures",
+    "access_denied": "Access refused",
+    # Clinic and staff
+    "clinic_created": "Clinic created",
+    "clinic_deactivated": "Clinic deactivated",
+    "clinic_settings_changed": "Clinic settings changed",
+    "rules_parameters_changed": "Stage-rules parameters changed",
+    "rules_parameters_reset": "Stage-rules parameters reset to the PROTOCOL defaults",
+    "staff_invited": "Staff member invited",
+    "invitation_accepted": "Invitation accepted",
+    "staff_role_set_physio": "Role changed to physiotherapist",
+    "staff_role_set_clinic_admin": "Role changed to clinic admin",
+    "staff_deactivated": "Staff member deactivated",
+    "staff_reactivated": "Staff member reactivated",
+    # Patients
+    "patient_created": "Patient record created",
+    "patient_updated": "Patient details changed",
+    "patient_viewed": "Patient record opened",
+    "patient_archived": "Patient archived",
+    "patient_restored": "Patient restored from the archive",
+    "patient_invited": "Patient invited to an account",
+    "patient_reassigned": "Patient reassigned to another physiotherapist",
+    "patient_data_exported": "Patient downloaded a copy of their data",
+    "caseload_exported": "Caseload exported as CSV",
+    # Assessments and decisions
+    "assessment_saved": "Assessment saved as a draft",
+    "assessment_signed": "Assessment signed",
+    "assessment_amended": "Signed assessment amended",
+    "assessment_viewed": "Assessment opened",
+    "decision_recommended": "Stage recommendation made by the rules",
+    "decision_confirmed": "Stage recommendation confirmed",
+    "decision_overridden": "Stage recommendation overridden",
+    # Plans, programmes and patient links
+    "plan_created": "Plan created",
+    "plan_updated": "Plan changed",
+    "plan_issued": "Plan issued",
+    "plans_viewed": "Plans opened",
+    "plan_viewed": "Plan opened",
+    "exercise_created": "Exercise added to the library",
+    "programme_requested": "Printable programme requested",
+    "programme_downloaded": "Printable programme downloaded",
+    "programme_downloaded_by_link": "Printable programme downloaded with a patient link",
+    "patient_link_created": "Patient link created",
+    "patient_link_revoked": "Patient link revoked",
+    "patient_link_used": "Patient link used",
+    "patient_link_invalid": "Invalid patient link tried",
+    # The patient's diary
+    "diary_created": "Diary entry recorded",
+    "diary_updated": "Diary entry corrected",
+    "diary_flagged": "Diary entry flagged by the pain rule",
+}
+
+
 class AuditEvent(models.Model):
     """Append-only record of who did what (SECURITY.md "audit").
 
     It names the patient by public id only and never holds clinical values or tokens.
+    The action is a code (filters and tests match on it); :attr:`action_label` is what
+    people read (``AUDIT_ACTION_LABELS``).
     """
 
     class Outcome(models.TextChoices):
@@ -195,3 +257,13 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.outcome}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in words ("assessment_signed" -> "Assessment signed")."""
+        return AUDIT_ACTION_LABELS.get(self.action) or self.action.replace("_", " ").capitalize()
+
+    @property
+    def role_label(self) -> str:
+        """The role in words ("clinic_admin" -> "Clinic admin"; "superuser" -> "Superuser")."""
+        return str(dict(User.Role.choices).get(self.role) or self.role.capitalize())

@@ -1,6 +1,7 @@
 import datetime as dt
 import smtplib
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,13 +13,15 @@ from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from patients.models import Patient
 from pht_clinic.celery import app as celery_app
 from rehab import rules
-from rehab.models import RulesParameters, parameters_for
+from rehab.models import RulesParameters, StageDecision, parameters_for
 
 from . import audit, pending_form, services
 from .access import (
@@ -30,6 +33,7 @@ from .access import (
 from .forms import (
     AuditFilterForm,
     ClinicSettingsForm,
+    DeactivateForm,
     InvitationAcceptForm,
     InviteForm,
     RoleForm,
@@ -196,8 +200,26 @@ def staff_invite(request: Request) -> HttpResponse:
     return render(request, "accounts/staff_invite.html", {"form": form, "clinic": clinic})
 
 
+def _caseload_of(member: User) -> dict[str, object]:
+    """What a person leaves behind when deactivated: their current (not archived) patients,
+    the recommendations on those patients still waiting for confirmation, and the caseload
+    filtered to them, where the admin reassigns the patients (rehab.caseload_views)."""
+    patients = Patient.objects.filter(clinic=member.clinic, physio=member).active()
+    waiting = StageDecision.objects.filter(
+        patient__in=patients, status=StageDecision.Status.PENDING
+    )
+    # The caseload's physiotherapist filter lists physiotherapists only (active or not).
+    query = {"physio": member.pk} if member.is_physio else {"sort": "physio"}
+    return {
+        "patients": patients.count(),
+        "waiting": waiting.count(),
+        "url": f"{reverse('rehab:caseload')}?{urlencode(query)}",
+    }
+
+
 def staff_detail(request: Request, public_id: str) -> HttpResponse:
-    """One person: their role (changed here) and the buttons to deactivate or reactivate."""
+    """One person: their role (changed here), their caseload, and the buttons to reactivate
+    or to deactivate (``?confirm=deactivate`` first shows what deactivating leaves behind)."""
     member = get_staff_member_for_admin(request, public_id)
     form = RoleForm(request.POST or None, initial={"role": member.role})
     if request.method == "POST" and form.is_valid():
@@ -218,13 +240,19 @@ def staff_detail(request: Request, public_id: str) -> HttpResponse:
             member, open_invitation.expires_at if open_invitation else None, timezone.now()
         ),
         "is_self": member.pk == request.user.pk,
+        "caseload": _caseload_of(member),
+        "confirming": member.is_active and request.GET.get("confirm") == "deactivate",
     }
     return render(request, "accounts/staff_detail.html", ctx)
 
 
 @require_POST
 def staff_deactivate(request: Request, public_id: str) -> HttpResponse:
+    """Deactivate once confirmed on the staff page; unconfirmed, go there to confirm."""
     member = get_staff_member_for_admin(request, public_id)
+    if not DeactivateForm(request.POST).is_valid():
+        confirm_url = reverse("staff_detail", args=[member.public_id])
+        return redirect(f"{confirm_url}?confirm=deactivate#deactivate")
     try:
         services.deactivate(request, member)
     except services.LastAdminError:
@@ -236,6 +264,13 @@ def staff_deactivate(request: Request, public_id: str) -> HttpResponse:
         messages.success(
             request, f"{member.display_name} has been deactivated and logged out everywhere."
         )
+        if left := _caseload_of(member)["patients"]:
+            whom = "1 current patient is" if left == 1 else f"{left} current patients are"
+            messages.warning(
+                request,
+                f"{whom} still assigned to {member.display_name}: "
+                "reassign them from the caseload (link below).",
+            )
     return redirect("staff_detail", member.public_id)
 
 

@@ -1,16 +1,18 @@
 """The audit trail page, and the audit table's append-only guarantee."""
 
+import ast
 import datetime as dt
 import uuid
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts import audit
-from accounts.models import AuditEvent
+from accounts.models import AUDIT_ACTION_LABELS, AuditEvent
 
 from ..conftest import client_for
 
@@ -70,6 +72,63 @@ def test_rows_show_who_role_action_patient_outcome_and_both_times(world):
     assert "2026-01-11 01:00:00" in body  # Auckland, UTC+13 in January
     for text in ("treating", "physio", "pdf_downloaded", str(patient.public_id), "Success"):
         assert text in body
+
+
+def test_actions_and_roles_are_shown_in_words_with_their_codes_kept(world):
+    event_at(utc(2026, 1, 10, 12), world.physio, "assessment_signed")
+    event_at(utc(2026, 1, 10, 13), world.admin, "rules_parameters_reset")
+    event_at(utc(2026, 1, 10, 14), world.physio, "something_new")  # no label yet
+    body = client_for(world.admin).get(reverse("audit_log")).content.decode()
+    assert '<td><span title="assessment_signed">Assessment signed</span></td>' in body
+    assert (
+        '<td><span title="rules_parameters_reset">'
+        "Stage-rules parameters reset to the PROTOCOL defaults</span></td>"
+    ) in body
+    assert '<td><span title="something_new">Something new</span></td>' in body
+    assert '<td><span title="physio">Physiotherapist</span></td>' in body
+    assert '<td><span title="clinic_admin">Clinic admin</span></td>' in body
+    assert ">assessment_signed<" not in body and ">clinic_admin<" not in body
+
+
+def _literals(node):
+    """The strings an expression can give (both arms of an ``if``), but not f-string parts."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.JoinedStr):
+        return set()
+    return set().union(*(_literals(child) for child in ast.iter_child_nodes(node)))
+
+
+def _recorded_actions():
+    """Every action code passed to audit.record as a literal anywhere in the apps."""
+    actions = set()
+    for app in ("accounts", "patients", "rehab"):
+        for path in (settings.BASE_DIR / app).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "record"
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "audit"
+                    and len(node.args) > 1
+                ):
+                    actions |= _literals(node.args[1])
+    return actions
+
+
+def test_every_recorded_action_has_a_label():
+    # Codes passed through a variable: the assessment service, the rules page, downloads.
+    indirect = {
+        "assessment_saved", "assessment_signed", "assessment_amended",
+        "rules_parameters_changed", "rules_parameters_reset",
+        "programme_downloaded", "programme_downloaded_by_link",
+        *(f"staff_role_set_{role}" for role in ("physio", "clinic_admin")),
+    }  # fmt: skip
+    found = _recorded_actions()
+    assert {"login", "patient_viewed", "diary_flagged", "caseload_exported"} <= found
+    missing = sorted((found | indirect) - set(AUDIT_ACTION_LABELS))
+    assert not missing, f"Add these to accounts.models.AUDIT_ACTION_LABELS: {missing}"
 
 
 def test_filters_by_patient_user_and_dates_in_the_clinic_time_zone(world):

@@ -1,10 +1,12 @@
 """Clinic settings and the stage-rules parameters, edited by the clinic admin."""
 
 import dataclasses
+import re
 
 import pytest
 from django.urls import reverse
 
+from accounts.forms import RULES_PARAMETER_TEXT
 from accounts.models import AuditEvent, Clinic
 from rehab import rules
 from rehab.models import RulesParameters, parameters_for
@@ -123,10 +125,51 @@ def test_the_rules_form_has_one_field_per_parameter_with_its_source(world):
             expected.add(field.name)
     assert set(form.fields) == expected
     assert form.fields["MIN_DAYS_2"].initial == 21
-    assert form.fields["EX_PAIN_OK"].help_text == rules.Parameters.source("EX_PAIN_OK")
+    assert rules.Parameters.source("EX_PAIN_OK").replace("<", "&lt;") in str(
+        form.fields["EX_PAIN_OK"].help_text
+    )
     body = response.content.decode()
     assert "PROTOCOL 3.2 SIT_MIN_REQUIRED [CFG]" in body
     assert 'for="id_SIT_MIN_REQUIRED_3"' in body
+
+
+def test_rules_fields_are_labelled_in_words_with_the_parameter_code_in_small_print(world):
+    response = client_for(world.admin).get(reverse("clinic_rules"))
+    form = response.context["form"]
+    for name, field in form.fields.items():
+        code = re.sub(r"_[1-4]$", "", name)
+        assert code not in field.label, name  # a plain-language label, not the constant
+        assert not re.search(r"[A-Z]{2,}_[A-Z]", field.label), field.label
+        assert f"PROTOCOL {'1.2' if code.startswith('A2_') else '3.3'} " in field.help_text
+        small_print = re.search(
+            r'<span class="d-block font-monospace">(.*)</span>$', field.help_text
+        )
+        assert small_print and "PROTOCOL " in small_print.group(1)
+        assert code in small_print.group(1)
+    assert form.fields["EX_PAIN_OK"].label == "Highest exercise pain that allows progressing (/10)"
+    assert form.fields["SIT_MIN_REQUIRED_3"].label == (
+        "Sitting time needed to progress, stage 3 (minutes)"
+    )
+    body = response.content.decode()
+    label = re.search(r'<label\s+for="id_EX_PAIN_OK"[^>]*>\s*(.*?)<', body)
+    assert label and label.group(1).strip() == "Highest exercise pain that allows progressing (/10)"
+    assert (
+        '<div id="id_EX_PAIN_OK_helptext" class="form-text">Progress only if the worst pain '
+        "during the exercises since the last visit is at most this; above it (and below the "
+        "regress level) is amber (PROTOCOL 3.3 P1). "
+        '<span class="d-block font-monospace">PROTOCOL 3.2 EX_PAIN_OK [D] (P1: ex_pain &lt;= 3)'
+        "</span></div>"
+    ) in body
+
+    # A parameter whose PROTOCOL row has another name shows its own code first.
+    assert form.fields["A2_SIT_MIN"].help_text.endswith(
+        '<span class="d-block font-monospace">A2_SIT_MIN · PROTOCOL 1.2 A2 [CFG] '
+        "(stage 1 when sitting &lt; 20 min)</span>"
+    )
+
+
+def test_every_rules_parameter_has_its_words():
+    assert set(RULES_PARAMETER_TEXT) == {f.name for f in dataclasses.fields(rules.Parameters)}
 
 
 def test_admin_saves_rules_parameters_used_by_the_rules(world):

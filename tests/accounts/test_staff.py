@@ -12,12 +12,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Invitation, User
+from patients.models import Patient
+from rehab.models import StageDecision
 
 from ..conftest import client_for
-from ..factories import PASSWORD, make_user
+from ..factories import PASSWORD, make_assessment, make_patient, make_user
 from .conftest import log_in
 
 NEW_PASSWORD = "a-long-and-new-passphrase-41"
+CONFIRMED = {"confirm": "on"}  # what the staff page's confirmation sends with "Deactivate"
 
 
 def invite(client, **overrides):
@@ -192,7 +195,7 @@ def test_the_last_active_admin_cannot_demote_or_deactivate_themself(world):
     response = client.post(reverse("staff_detail", args=[own]), {"role": "physio"})
     assert response.status_code == 200
     assert "at least one active clinic admin" in response.content.decode()
-    response = client.post(reverse("staff_deactivate", args=[own]), follow=True)
+    response = client.post(reverse("staff_deactivate", args=[own]), CONFIRMED, follow=True)
     assert "at least one active clinic admin" in response.content.decode()
     world.admin.refresh_from_db()
     assert world.admin.is_active and world.admin.role == "clinic_admin"
@@ -226,7 +229,7 @@ def test_deactivation_ends_the_persons_sessions_at_once_and_keeps_the_account(wo
     assert Session.objects.filter(session_key=key).exists()
 
     admin = log_in(world.admin)
-    response = admin.post(reverse("staff_deactivate", args=[world.colleague.public_id]))
+    response = admin.post(reverse("staff_deactivate", args=[world.colleague.public_id]), CONFIRMED)
     assert response.status_code == 302
 
     assert not Session.objects.filter(session_key=key).exists()
@@ -252,13 +255,15 @@ def test_deactivation_finds_a_session_whose_key_rotated_after_login(world):
     )
     key = colleague.cookies["sessionid"].value
     assert Session.objects.filter(session_key=key).exists()
-    client_for(world.admin).post(reverse("staff_deactivate", args=[world.colleague.public_id]))
+    client_for(world.admin).post(
+        reverse("staff_deactivate", args=[world.colleague.public_id]), CONFIRMED
+    )
     assert not Session.objects.filter(session_key=key).exists()
 
 
 def test_reactivation_lets_the_person_log_in_again(world):
     admin = client_for(world.admin)
-    admin.post(reverse("staff_deactivate", args=[world.colleague.public_id]))
+    admin.post(reverse("staff_deactivate", args=[world.colleague.public_id]), CONFIRMED)
     admin.post(reverse("staff_reactivate", args=[world.colleague.public_id]))
     world.colleague.refresh_from_db()
     assert world.colleague.is_active
@@ -271,7 +276,7 @@ def test_reactivating_someone_who_never_set_a_password_sends_a_new_invitation(wo
     invite(admin)
     first = emailed_link()
     person = User.objects.get(email="new.person@example.org")
-    admin.post(reverse("staff_deactivate", args=[person.public_id]))
+    admin.post(reverse("staff_deactivate", args=[person.public_id]), CONFIRMED)
     assert Client().get(first).status_code == 404  # deactivation revokes the open invitation
     mail.outbox.clear()
     admin.post(reverse("staff_reactivate", args=[person.public_id]))
@@ -313,8 +318,124 @@ def test_an_admin_who_deactivates_themself_is_logged_out_cleanly(world):
     session = admin.session
     session["_pht_last_seen"] -= 20  # this request rewrites the session (it is then gone)
     session.save()
-    response = admin.post(reverse("staff_deactivate", args=[world.admin.public_id]))
+    response = admin.post(reverse("staff_deactivate", args=[world.admin.public_id]), CONFIRMED)
     assert response.status_code == 302 and response["Location"] == reverse("login")
     world.admin.refresh_from_db()
     assert not world.admin.is_active
     assert admin.get(reverse("dashboard"))["Location"].startswith(reverse("login"))
+
+
+# Deactivating someone who still has patients (issue: "deactivation leaves patients stranded")
+
+
+def give_caseload(world, physio):
+    """Two current patients of ``physio``, one with a recommendation waiting for
+    confirmation; an archived one with a waiting recommendation and a colleague's patient,
+    neither of which counts."""
+    waiting = make_patient(world.clinic, physio, last_name="Waitingrec")
+    make_assessment(waiting, physio, visit_date="2026-01-05", G1_nprs="2")
+    make_patient(world.clinic, physio, last_name="Plainpatient")
+    archived = make_patient(world.clinic, physio, last_name="Archivedpat")
+    make_assessment(archived, physio, visit_date="2026-01-05", G1_nprs="2")
+    Patient.objects.filter(pk=archived.pk).update(archived_at=timezone.now())
+    other = make_patient(world.clinic, world.colleague, last_name="Colleaguespat")
+    make_assessment(other, world.colleague, visit_date="2026-01-05", G1_nprs="2")
+    assert StageDecision.objects.filter(status="pending").count() == 3
+
+
+def caseload_link(physio):
+    return f"{reverse('rehab:caseload')}?physio={physio.pk}"
+
+
+def test_the_staff_page_shows_what_deactivating_leaves_behind_before_it_is_done(world):
+    give_caseload(world, world.physio)
+    admin = client_for(world.admin)
+    detail = reverse("staff_detail", args=[world.physio.public_id])
+    action = reverse("staff_deactivate", args=[world.physio.public_id])
+
+    page = admin.get(detail).content.decode()
+    assert f'action="{action}"' not in page  # no one-click deactivation
+    assert f'href="{detail}?confirm=deactivate#deactivate"' in page
+
+    response = admin.get(detail, {"confirm": "deactivate"})
+    assert response.status_code == 200
+    page = " ".join(response.content.decode().split())
+    assert "Deactivate Test " in page and "?</h3>" in page
+    assert "<strong>2 current patients</strong> are assigned to" in page
+    assert "<strong>1 recommendation</strong> for" in page and "waits for confirmation" in page
+    assert f'href="{caseload_link(world.physio)}"' in page
+    assert f'action="{action}"' in page and 'name="confirm" value="on"' in page
+    world.physio.refresh_from_db()
+    assert world.physio.is_active
+    assert not AuditEvent.objects.filter(action="staff_deactivated").exists()
+
+
+def test_a_deactivation_that_was_not_confirmed_changes_nothing_and_asks_first(world):
+    give_caseload(world, world.physio)
+    colleague = log_in(world.physio)
+    url = reverse("staff_deactivate", args=[world.physio.public_id])
+    response = client_for(world.admin).post(url, {"confirm": ""})
+    assert response.status_code == 302
+    detail = reverse("staff_detail", args=[world.physio.public_id])
+    assert response["Location"] == f"{detail}?confirm=deactivate#deactivate"
+    world.physio.refresh_from_db()
+    assert world.physio.is_active
+    assert colleague.get(reverse("dashboard")).status_code == 200  # still logged in
+    assert not AuditEvent.objects.filter(action="staff_deactivated").exists()
+
+
+def test_the_caseload_link_lists_the_persons_patients_to_reassign(world):
+    give_caseload(world, world.physio)
+    response = client_for(world.admin).get(caseload_link(world.physio))
+    assert response.status_code == 200
+    table = response.context["rows"]  # the table's rows; the queues above name everyone
+    assert "Waitingrec" in table and "Plainpatient" in table
+    assert "Colleaguespat" not in table and "Archivedpat" not in table
+    assert "Reassign the ticked patients to" in response.content.decode()
+
+
+def test_after_deactivation_the_patients_still_assigned_are_pointed_out(world):
+    give_caseload(world, world.physio)
+    admin = client_for(world.admin)
+    url = reverse("staff_deactivate", args=[world.physio.public_id])
+    response = admin.post(url, CONFIRMED, follow=True)
+    page = " ".join(response.content.decode().split())
+    assert "has been deactivated and logged out everywhere" in page
+    assert "2 current patients are still assigned to" in page
+    assert '<span class="badge text-bg-secondary">Deactivated</span>' in page
+    assert f'href="{caseload_link(world.physio)}"' in page
+    world.physio.refresh_from_db()
+    assert not world.physio.is_active
+    # The caseload still filters on a deactivated physiotherapist: the patients can be found.
+    table = admin.get(caseload_link(world.physio)).context["rows"]
+    assert "Waitingrec" in table and "Colleaguespat" not in table
+
+
+def test_deactivating_someone_without_patients_says_so(world):
+    admin = client_for(world.admin)
+    detail = reverse("staff_detail", args=[world.colleague.public_id])
+    page = " ".join(admin.get(detail, {"confirm": "deactivate"}).content.decode().split())
+    assert "<strong>0 current patients</strong> are assigned to" in page
+    assert "<strong>0 recommendations</strong>" in page
+    assert "rehab:caseload" not in page and "/caseload/?physio" not in page
+    url = reverse("staff_deactivate", args=[world.colleague.public_id])
+    response = admin.post(url, CONFIRMED, follow=True)
+    assert "still assigned" not in response.content.decode()
+
+
+def test_deactivated_people_are_marked_wherever_staff_are_listed(world):
+    gone = make_user(world.clinic, User.Role.PHYSIO, username="gone", is_active=False)
+    invited = make_user(world.clinic, User.Role.PHYSIO, username="invitee", is_active=False)
+    invited.set_unusable_password()
+    invited.save()
+    Invitation.issue(invited, world.admin)
+    admin = client_for(world.admin)
+
+    staff = admin.get(reverse("staff_list")).content.decode()
+    assert '<span class="badge text-bg-secondary">Deactivated</span>' in staff
+    assert '<span class="badge text-bg-secondary">Invited</span>' in staff
+
+    audit_filter = admin.get(reverse("audit_log")).content.decode()  # its "Person" list
+    assert f">{gone.display_name} (gone), deactivated</option>" in audit_filter
+    assert f">{invited.display_name} (invitee), invited</option>" in audit_filter
+    assert f">{world.physio.display_name} (treating)</option>" in audit_filter

@@ -52,6 +52,9 @@ def test_admin_invites_a_physiotherapist_and_later_deactivates_them(
 
     page.reload()
     page.get_by_role("link", name="Robin Nakamura").click()
+    page.get_by_role("link", name="Deactivate Robin Nakamura").click()  # asks first
+    expect(page.get_by_role("heading", name="Deactivate Robin Nakamura?")).to_be_visible()
+    expect(page.get_by_text("0 current patients are assigned to Robin Nakamura")).to_be_visible()
     page.get_by_role("button", name="Deactivate Robin Nakamura").click()
     expect(page.get_by_text("has been deactivated and logged out everywhere")).to_be_visible()
 
