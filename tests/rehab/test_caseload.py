@@ -597,3 +597,14 @@ def test_migration_0006_backfills_the_queue_columns_as_the_services_write_them(w
     importlib.import_module("rehab.migrations.0006_case_status_queues").backfill(apps, None)
     backfilled = {c.patient_id: [getattr(c, f) for f in columns] for c in CaseStatus.objects.all()}
     assert backfilled == written
+
+
+def test_a_filter_that_cannot_be_used_says_so(world):
+    started(world, last_name="Shown")
+    body = client_for(world.admin).get(reverse("rehab:caseload") + "?queue=ready&physio=__")
+    text = body.content.decode()
+    assert "This filter could not be used, so every patient is shown:" in text
+    assert "Physiotherapist: Select a valid choice." in text
+    assert "Shown, " in text
+    fine = client_for(world.admin).get(reverse("rehab:caseload") + "?stage=1")
+    assert "could not be used" not in fine.content.decode()
