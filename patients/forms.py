@@ -43,10 +43,10 @@ class _FewChoices(forms.models.ModelChoiceIterator):
 class PhysioChoiceField(forms.ModelChoiceField):
     iterator = _FewChoices
     #: What an option needs (value and display_name); a queryset may load only these.
-    FIELDS = ("public_id", "username", "first_name", "last_name")
+    FIELDS = ("public_id", "username", "first_name", "last_name", "is_active")
 
     def label_from_instance(self, obj: Any) -> str:
-        return str(obj.display_name)
+        return str(obj.display_name) + ("" if obj.is_active else " (deactivated)")
 
 
 class PatientForm(forms.ModelForm):

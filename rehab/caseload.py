@@ -76,7 +76,7 @@ def caseload(user: User) -> Annotated:
 #: The columns a caseload row (page, queue preview, CSV) shows; no others are loaded.
 ROW_FIELDS = (
     "public_id", "first_name", "last_name", "stage", "status", "stage_entered_on", "physio_id",
-    "physio__username", "physio__first_name", "physio__last_name",
+    "physio__username", "physio__first_name", "physio__last_name", "physio__is_active",
 )  # fmt: skip
 
 

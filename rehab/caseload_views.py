@@ -268,7 +268,7 @@ def _rows_html(
         entered, visit = p["stage_entered_on"], p["last_visit"]
         physio = User.name_of(
             p["physio__first_name"], p["physio__last_name"], p["physio__username"]
-        )
+        ) + ("" if p["physio__is_active"] else " (deactivated)")  # their patients need reassigning
         html.append(
             format_html(
                 _ROW,

@@ -608,3 +608,13 @@ def test_a_filter_that_cannot_be_used_says_so(world):
     assert "Shown, " in text
     fine = client_for(world.admin).get(reverse("rehab:caseload") + "?stage=1")
     assert "could not be used" not in fine.content.decode()
+
+
+def test_patients_of_a_deactivated_physiotherapist_are_marked(world):
+    started(world, last_name="Stranded")
+    world.physio.is_active = False
+    world.physio.save()
+    body = client_for(world.admin).get(reverse("rehab:caseload")).content.decode()
+    row = re.search(r"<td><a [^>]+>Stranded, .*?</tr>", body)
+    assert row and f"{world.physio.display_name} (deactivated)" in row.group(0)
+    assert f">{world.physio.display_name} (deactivated)</option>" in body  # the filter menu
