@@ -599,8 +599,8 @@ class AmendmentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         validators=[validate_notes],
         help_text=(
-            "Required: the signed original stays readable in the history. The latest visit's "
-            "recommendation is then made again from the amended record, for you to confirm."
+            "Required: the signed original stays readable in the history. The latest visit is "
+            "then decided again from the amended record; a changed recommendation waits for you."
         ),
     )
 

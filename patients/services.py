@@ -32,7 +32,7 @@ def save_assessment(
     Signing locks it and runs the stage rules; a signed assessment changes only as an
     amendment with a reason (its original stays in the history).
     """
-    from rehab.services import record_decision  # rehab depends on patients, not the reverse
+    from rehab.services import decide_again, record_decision  # rehab depends on patients
 
     patient = Patient.objects.select_for_update().get(pk=form.patient.pk)
     assessment: Assessment = form.save(commit=False)
@@ -76,9 +76,9 @@ def save_assessment(
         # After an amendment the latest visit is decided again, from the amended record: a
         # red flag added to it must pause the programme, and a corrected earlier visit
         # changes what the latest is compared with (previous sitting time, pain, VISA-H).
-        # The clinician confirms the new recommendation; what was confirmed stays in its
-        # history, and the decisions between the two stay as they were made.
-        record_decision(latest_signed_visit(patient) or assessment, user)
+        # A changed recommendation waits for the clinician; an unchanged one keeps their
+        # decision. The decisions in between stay as they were made.
+        decide_again(latest_signed_visit(patient) or assessment, user)
     return assessment
 
 

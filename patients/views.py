@@ -424,9 +424,15 @@ def _saved_message(saved: Assessment, patient: Patient, amended: bool) -> str:
     latest = services.latest_signed_visit(patient)
     if latest is None or latest.pk == saved.pk:
         return "The amendment has been saved."
+    when = short_date(latest.visit_date)
+    if latest.decision.is_pending:
+        return (
+            f"The amendment has been saved. The recommendation of {when}, made again from the "
+            "amended record, is waiting: confirm or override it."
+        )
     return (
-        f"The amendment has been saved. The recommendation of {short_date(latest.visit_date)} "
-        "has been made again from the amended record: confirm or override it."
+        f"The amendment has been saved. The recommendation of {when} stands: the rules "
+        "recommend the same from the amended record."
     )
 
 
@@ -460,6 +466,7 @@ def assessment_detail(request: Request, public_id: str, assessment_id: str) -> H
     decision = getattr(assessment, "decision", None)
     history = _versions(assessment) if assessment.amended_at else []
     amended_since = rehab_services.changed_since_decided(decision) if decision and history else []
+    latest = services.latest_signed_visit(assessment.patient) if amended_since else None
     audit.record(request, "assessment_viewed", patient=assessment.patient, obj=assessment)
     return render(
         request,
@@ -472,5 +479,6 @@ def assessment_detail(request: Request, public_id: str, assessment_id: str) -> H
             "psfs": assessment.psfs_items.all(),
             "history": history,
             "amended_since": amended_since,
+            "latest_visit": latest,
         },
     )

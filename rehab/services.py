@@ -7,6 +7,7 @@ this module only maps stored rows to its dataclasses and stores what it decides.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterable
 from datetime import date
 
@@ -134,6 +135,42 @@ def earlier_decisions(
     return qs
 
 
+def _evaluate(
+    patient: Patient, assessment: Assessment
+) -> tuple[rules.Facts, rules.Parameters, rules.Decision]:
+    """The facts of a signed visit from the record as it is now, and what the rules say."""
+    history = _history(earlier_decisions(patient, before=assessment))
+    facts = derivation.facts_for_visit(
+        patient.needs_energy_storage, None, history, visit_of(assessment)
+    )
+    params = parameters_for(patient.clinic)
+    return facts, params, rules.decide(facts, params)
+
+
+def _engine_fields(
+    facts: rules.Facts, params: rules.Parameters, decision: rules.Decision
+) -> dict[str, object]:
+    return {
+        "stage_before": facts.stage,
+        "facts": facts.to_dict(),
+        "parameters": params.to_dict(),
+        "rules_version": decision.rules_version,
+        "engine_action": decision.action.value,
+        "engine_stage": decision.stage,
+        "engine_rules": list(decision.rules),
+        "engine_flags": [str(f) for f in decision.flags],
+        "engine_urgency": decision.urgency.value if decision.urgency else "",
+        "criteria": [{**dataclasses.asdict(c), "concern": c.concern} for c in decision.criteria],
+        "explanation": decision.explain(),
+        "caution_codes": list(decision.caution_codes),
+    }
+
+
+#: What a recommendation is, beside its facts: when an amendment leaves these as they were,
+#: the clinician's confirmation or override of it stands.
+RECOMMENDATION = ("engine_action", "engine_stage", "engine_rules", "engine_flags", "engine_urgency")
+
+
 @transaction.atomic
 def record_decision(assessment: Assessment, user: User) -> StageDecision:
     """Run the rules on a signed assessment and store the recommendation (pending).
@@ -141,31 +178,13 @@ def record_decision(assessment: Assessment, user: User) -> StageDecision:
     Raises PendingDecision while an earlier recommendation waits for the clinician.
     """
     patient = Patient.objects.select_for_update().get(pk=assessment.patient_id)
-    history = _history(earlier_decisions(patient, before=assessment))
-    facts = derivation.facts_for_visit(
-        patient.needs_energy_storage, None, history, visit_of(assessment)
-    )
-    params = parameters_for(patient.clinic)
-    decision = rules.decide(facts, params)
+    facts, params, decision = _evaluate(patient, assessment)
     stored, _ = StageDecision.objects.update_or_create(
         assessment=assessment,
         defaults={
             "patient": patient,
             "visit_date": assessment.visit_date,
-            "stage_before": facts.stage,
-            "facts": facts.to_dict(),
-            "parameters": params.to_dict(),
-            "rules_version": decision.rules_version,
-            "engine_action": decision.action.value,
-            "engine_stage": decision.stage,
-            "engine_rules": list(decision.rules),
-            "engine_flags": [str(f) for f in decision.flags],
-            "engine_urgency": decision.urgency.value if decision.urgency else "",
-            "criteria": [
-                {**dataclasses.asdict(c), "concern": c.concern} for c in decision.criteria
-            ],
-            "explanation": decision.explain(),
-            "caution_codes": list(decision.caution_codes),
+            **_engine_fields(facts, params, decision),
             "status": StageDecision.Status.PENDING,
             "final_action": "",
             "final_stage": None,
@@ -176,6 +195,28 @@ def record_decision(assessment: Assessment, user: User) -> StageDecision:
     )
     audit.record(None, "decision_recommended", actor=user, patient=patient, obj=stored)
     refresh_patient_state(patient)
+    return stored
+
+
+@transaction.atomic
+def decide_again(assessment: Assessment, user: User) -> StageDecision:
+    """Run the rules again on a decided visit after an amendment (of it or of an earlier
+    visit). If they recommend what they did before, the clinician's confirmation or override
+    stands, stored with the amended facts (an amendment of a note changes nothing); if the
+    recommendation changed, it waits for the clinician again (:func:`record_decision`)."""
+    patient = Patient.objects.select_for_update().get(pk=assessment.patient_id)
+    stored = StageDecision.objects.filter(assessment=assessment).first()
+    if stored is None or stored.is_pending:
+        return record_decision(assessment, user)
+    # As stored (JSON has lists, not tuples), so that an unchanged value compares equal.
+    fields = json.loads(json.dumps(_engine_fields(*_evaluate(patient, assessment))))
+    if any(getattr(stored, name) != fields[name] for name in RECOMMENDATION):
+        return record_decision(assessment, user)
+    if any(getattr(stored, name) != value for name, value in fields.items()):
+        for name, value in fields.items():
+            setattr(stored, name, value)
+        stored._change_reason = "Facts updated after an amendment; same recommendation"  # type: ignore[attr-defined]
+        stored.save()
     return stored
 
 

@@ -79,41 +79,66 @@ def test_amending_the_latest_visit_with_a_red_flag_pauses_and_decides_again(worl
     assert patient.status == "paused"
 
 
-def test_amending_an_older_visit_decides_the_latest_again_from_the_amended_record(world):
+def _two_reviews(world, older_sitting="20"):
     patient, _ = started(world)
     older = make_assessment(
-        patient, world.physio, visit_date=day(world, 5), sitting_tolerance_min="20"
+        patient, world.physio, visit_date=day(world, 5), sitting_tolerance_min=older_sitting
     )
     services.confirm(older.decision, world.physio)
     latest = make_assessment(patient, world.physio, visit_date=day(world, 2))
     services.confirm(latest.decision, world.physio)
-    assert latest.decision.facts["sit_min_prev"] == 20
-    data = assessment_post(visit_date=day(world, 5), sitting_tolerance_min="45")
-    form = AssessmentForm(data, instance=older, patient=patient, stage=older.stage_before)
+    patient.refresh_from_db()
+    return patient, older, latest
+
+
+def _amend(world, patient, assessment, reason="Sitting time misheard", **fields):
+    data = assessment_post(visit_date=assessment.visit_date.isoformat(), **fields)
+    form = AssessmentForm(data, instance=assessment, patient=patient, stage=assessment.stage_before)
     assert form.is_valid(), form.errors
-    save_assessment(form, world.physio, sign=True, amendment_reason="Sitting time misheard")
+    save_assessment(form, world.physio, sign=True, amendment_reason=reason)
+
+
+def test_amending_an_older_visit_decides_the_latest_again_from_the_amended_record(world):
+    patient, older, latest = _two_reviews(world)
+    assert latest.decision.facts["sit_min_prev"] == 20
+    recommended = latest.decision.engine_action
+    # The latest sits 40 min: against 100 before, that halving is a regression (R3d).
+    _amend(world, patient, older, sitting_tolerance_min="100")
     older.decision.refresh_from_db()
     latest.decision.refresh_from_db()
     assert older.decision.status == "confirmed"  # what was decided then stays as it was
-    assert latest.decision.is_pending  # the clinician confirms the new recommendation
-    assert latest.decision.facts["sit_min_prev"] == 45
-    confirmed = latest.decision.history.filter(status="confirmed")
-    assert confirmed.exists()  # the earlier confirmation stays in the history
+    assert latest.decision.facts["sit_min_prev"] == 100
+    assert latest.decision.engine_action == "REGRESS" != recommended
+    assert latest.decision.is_pending  # the clinician decides on the new recommendation
+    assert latest.decision.history.filter(status="confirmed").exists()  # kept in the history
 
 
-def test_the_clinician_is_told_which_recommendation_was_made_again(world):
-    patient, _ = started(world)
-    older = make_assessment(patient, world.physio, visit_date=day(world, 5))
-    services.confirm(older.decision, world.physio)
-    latest = make_assessment(patient, world.physio, visit_date=day(world, 2))
-    services.confirm(latest.decision, world.physio)
+def test_an_amendment_that_leaves_the_recommendation_keeps_the_clinicians_decision(world):
+    patient, older, latest = _two_reviews(world)
+    stage = patient.stage
+    _amend(world, patient, older, sitting_tolerance_min="45")  # 40 is not half of 45
+    latest.decision.refresh_from_db()
+    patient.refresh_from_db()
+    assert latest.decision.status == "confirmed" and patient.stage == stage
+    assert latest.decision.facts["sit_min_prev"] == 45  # stored with the amended facts
+    before = latest.decision.history.count()
+    _amend(world, patient, older, reason="Typo in the notes", sitting_tolerance_min="45",
+           notes="Sits at a desk all day")  # fmt: skip
+    latest.decision.refresh_from_db()
+    assert latest.decision.status == "confirmed"
+    assert latest.decision.history.count() == before  # nothing the rules read changed
+
+
+def test_the_clinician_is_told_what_became_of_the_latest_recommendation(world):
+    patient, older, latest = _two_reviews(world)
     url = reverse("patients:assessment_edit", args=[patient.public_id, older.public_id])
-    data = assessment_post(visit_date=day(world, 5), reason="Sitting time misheard")
-    response = client_for(world.physio).post(url, data, follow=True)
-    text = response.content.decode()
-    assert "The amendment has been saved." in text
     when = latest.visit_date
-    assert f"recommendation of {when.day} {when:%b %Y} has been made again" in text
+    client = client_for(world.physio)
+    data = assessment_post(visit_date=day(world, 5), reason="Sitting time misheard")
+    text = client.post(url, {**data, "sitting_tolerance_min": "45"}, follow=True).content.decode()
+    assert f"The recommendation of {when.day} {when:%b %Y} stands" in text
+    text = client.post(url, {**data, "sitting_tolerance_min": "100"}, follow=True).content
+    assert f"recommendation of {when.day} {when:%b %Y}, made again from the" in text.decode()
 
 
 def test_an_older_visit_amended_after_its_decision_says_what_the_rules_saw(world):
@@ -135,6 +160,8 @@ def test_an_older_visit_amended_after_its_decision_says_what_the_rules_saw(world
     assert "Amended after this decision." in text
     assert "Sitting tolerance (minutes): 20 then, 45 now" in text
     assert "Usual morning pain:" not in text  # only what changed is listed
+    to_latest = reverse("patients:assessment", args=[patient.public_id, latest.public_id])
+    assert f'The latest visit, <a href="{to_latest}">' in text
     newest = client.get(reverse("patients:assessment", args=[patient.public_id, latest.public_id]))
     assert "Amended after this decision." not in newest.content.decode()
 
