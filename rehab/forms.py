@@ -72,7 +72,10 @@ PlanItemFormSet = forms.formset_factory(PlanItemForm, extra=0)
 
 
 class AddExerciseForm(forms.Form):
-    exercise = forms.ModelChoiceField(queryset=Exercise.objects.none(), label="Add an exercise")
+    # Not required: the plan's form carries it, and Save leaves it empty (the Add view asks).
+    exercise = forms.ModelChoiceField(
+        queryset=Exercise.objects.none(), label="Add an exercise", required=False
+    )
 
     def __init__(self, *args: Any, exercises: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

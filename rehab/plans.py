@@ -157,14 +157,25 @@ class ItemChange:
     dose: dict[str, Any]
 
 
+def _changes_item(item: PlanItem, change: ItemChange) -> bool:
+    return (
+        change.delete
+        or change.position != item.position
+        or any(getattr(item, name) != value for name, value in change.dose.items())
+    )
+
+
 @transaction.atomic
-def save_items(plan: Plan, lock_version: int, changes: Iterable[ItemChange], user: User) -> None:
-    _claim(plan, lock_version)
+def save_items(plan: Plan, lock_version: int, changes: Iterable[ItemChange], user: User) -> bool:
+    """Apply the changes to the plan's items; False (and nothing written) when they leave
+    every item as it is."""
     items = {item.pk: item for item in plan.items.select_for_update()}
+    changes = [c for c in changes if c.item_id in items and _changes_item(items[c.item_id], c)]
+    if not changes:
+        return False
+    _claim(plan, lock_version)
     for change in changes:
-        item = items.get(change.item_id)
-        if item is None:
-            continue
+        item = items[change.item_id]
         if change.delete:
             item.delete()
             continue
@@ -173,6 +184,7 @@ def save_items(plan: Plan, lock_version: int, changes: Iterable[ItemChange], use
         item.position = change.position
         item.save()
     audit.record(None, "plan_updated", actor=user, patient=plan.patient, obj=plan)
+    return True
 
 
 @transaction.atomic

@@ -187,8 +187,13 @@ def _plan_context(plan: Plan, formset: Any = None, add_form: Any = None) -> dict
     paused = plan.patient.status == Patient.Status.PAUSED
     latest_job = plan.render_jobs.filter(paused=paused).first()
     links = list(plan.links.filter(revoked_at__isnull=True))
-    # The menu offers only what this stage accepts (plans.stage_use_error decides on adding).
+    # The menu offers only what this stage accepts (plans.stage_use_error decides on adding),
+    # also when the page is shown again with an Add's error.
     usable = [e.pk for e in exercises if plans.stage_use_error(e, plan.stage) is None]
+    if add_form is None:
+        add_form = AddExerciseForm(exercises=exercises.filter(pk__in=usable))
+    else:
+        add_form.fields["exercise"].queryset = exercises.filter(pk__in=usable)
     return {
         "plan": plan,
         "patient": plan.patient,
@@ -197,7 +202,7 @@ def _plan_context(plan: Plan, formset: Any = None, add_form: Any = None) -> dict
         "has_diary_link": any(link.purpose == PatientLink.Purpose.DIARY for link in links),
         "rows": rows,
         "formset": formset,
-        "add_form": add_form or AddExerciseForm(exercises=exercises.filter(pk__in=usable)),
+        "add_form": add_form,
         "calendar": schedule.weeks_of(schedule.stage4_days()) if plan.stage == 4 else None,
         "hip_limit": library_v1.STAGE_HIP_FLEXION_LIMIT[plan.stage],
     }
@@ -219,10 +224,12 @@ def plan_save(request: Request, public_id: str, plan_id: str) -> HttpResponse:
     lock_version = _lock_version(request)
     if formset.is_valid() and lock_version is not None:
         try:
-            plans.save_items(plan, lock_version, _changes(formset), request.user)
+            changed = plans.save_items(plan, lock_version, _changes(formset), request.user)
         except plans.StaleVersion as error:
             return _stale(request, plan, formset, error)
-        messages.success(request, "The plan has been saved.")
+        messages.success(
+            request, "The plan has been saved." if changed else "Nothing had changed to save."
+        )
         return redirect("rehab:plan", plan.patient.public_id, plan.public_id)
     return render(request, "rehab/plan_detail.html", _plan_context(plan, formset), status=200)
 
@@ -246,20 +253,22 @@ def _stale(request: Request, plan: Plan, formset: Any, error: Exception) -> Http
 
 
 def _save_posted_doses(
-    request: Request, plan: Plan, lock_version: int, doing: str
+    request: Request, plan: Plan, lock_version: int, doing: str, add_form: Any = None
 ) -> int | HttpResponse:
     """Add and Issue are buttons of the plan's form, so the doses on screen come with them:
-    they are saved first, so that nothing typed is lost. Returns the plan's new lock version,
-    or the page to answer with when they cannot be saved. A post without them changes
-    nothing."""
+    they are saved first, so that nothing typed is lost. Returns the plan's lock version
+    after saving (the same when nothing changed), or the page to answer with when they
+    cannot be saved. A post without them changes nothing."""
     if "items-TOTAL_FORMS" not in request.POST:
         return lock_version
     formset = PlanItemFormSet(request.POST, prefix="items")
     if not formset.is_valid():
         messages.error(request, f"Nothing was {doing}: correct the doses marked below first.")
-        return render(request, "rehab/plan_detail.html", _plan_context(plan, formset))
+        context = _plan_context(plan, formset, add_form=add_form)
+        return render(request, "rehab/plan_detail.html", context)
     try:
-        plans.save_items(plan, lock_version, _changes(formset), request.user)
+        if not plans.save_items(plan, lock_version, _changes(formset), request.user):
+            return lock_version
     except plans.StaleVersion as error:
         return _stale(request, plan, formset, error)
     plan.refresh_from_db()
@@ -279,10 +288,16 @@ def plan_add(request: Request, public_id: str, plan_id: str) -> HttpResponse:
     exercises = Exercise.objects.for_clinic(plan.patient.clinic)
     form = AddExerciseForm(request.POST, exercises=exercises)
     lock_version = _lock_version(request)
-    if plan.is_draft and form.is_valid() and lock_version is not None:
-        saved = _save_posted_doses(request, plan, lock_version, "added")
-        if isinstance(saved, HttpResponse):
-            return saved
+    if not plan.is_draft or lock_version is None:
+        return render(request, "rehab/plan_detail.html", _plan_context(plan, add_form=form))
+    saved = _save_posted_doses(request, plan, lock_version, "added", form)
+    if isinstance(saved, HttpResponse):
+        return saved
+    if saved != lock_version:
+        messages.success(request, "Your dose changes have been saved.")
+    if form.is_valid() and form.cleaned_data["exercise"] is None:
+        form.add_error("exercise", "Choose the exercise to add.")
+    if form.is_valid():
         try:
             plans.add_exercise(plan, saved, form.cleaned_data["exercise"], request.user)
         except plans.PlanError as error:
@@ -290,12 +305,8 @@ def plan_add(request: Request, public_id: str, plan_id: str) -> HttpResponse:
         else:
             messages.success(request, f"{form.cleaned_data['exercise'].name} added.")
             return redirect("rehab:plan", plan.patient.public_id, plan.public_id)
-        plan.refresh_from_db()  # the doses were saved: the page shows them from the plan
-        return render(request, "rehab/plan_detail.html", _plan_context(plan, add_form=form))
-    # Nothing was saved: the doses on screen are shown again as they were typed.
-    posted = request.POST if plan.is_draft and "items-TOTAL_FORMS" in request.POST else None
-    formset = PlanItemFormSet(posted, prefix="items") if posted is not None else None
-    return render(request, "rehab/plan_detail.html", _plan_context(plan, formset, add_form=form))
+    plan.refresh_from_db()
+    return render(request, "rehab/plan_detail.html", _plan_context(plan, add_form=form))
 
 
 @require_POST

@@ -210,13 +210,45 @@ def test_adding_an_exercise_saves_the_doses_on_screen_first(world, patient):
     assert plan.items.filter(exercise=extra).exists()
 
 
-def test_adding_nothing_keeps_the_typed_doses_on_screen(world, patient):
+def test_add_without_an_exercise_saves_the_doses_and_asks_for_one(world, patient):
     plan = plans.create_from_template(patient, 2, world.physio)
-    data = _formset(plan, **{"items-0-note": "Typed, not saved"}, exercise="")
+    data = _formset(plan, **{"items-0-note": "Typed before Add"}, exercise="")
+    response = client_for(world.physio).post(_plan_url("rehab:plan_add", plan), data)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Your dose changes have been saved." in body
+    assert "Choose the exercise to add." in body
+    assert plan.items.first().note == "Typed before Add"
+    offered = response.context["add_form"].fields["exercise"].queryset
+    assert not offered.filter(code__in=["S3-17", "S4-18"]).exists()  # still the stage's menu
+
+
+def test_a_bad_dose_on_add_keeps_the_chosen_exercise(world, patient):
+    plan = plans.create_from_template(patient, 2, world.physio)
+    chosen = next(
+        e
+        for e in Exercise.objects.filter(clinic=None).exclude(pk__in=plan.items.values("exercise"))
+        if plans.stage_use_error(e, 2) is None
+    )
+    data = _formset(plan, **{"items-0-sets": "50"}, exercise=str(chosen.pk))
     response = client_for(world.physio).post(_plan_url("rehab:plan_add", plan), data)
     assert response.status_code == 200
-    assert 'value="Typed, not saved"' in response.content.decode()
-    assert plan.items.first().note == ""
+    assert f'<option value="{chosen.pk}" selected>' in response.content.decode()
+    assert not plan.items.filter(exercise=chosen).exists()
+
+
+def test_issuing_without_changes_does_not_claim_to_have_saved_any(world, patient):
+    plan = plans.create_from_template(patient, 2, world.physio)
+    patient.stage = 3  # a progression confirmed since the draft was made
+    patient.save()
+    response = client_for(world.physio).post(
+        _plan_url("rehab:plan_issue", plan), _formset(plan), follow=True
+    )
+    body = response.content.decode()
+    assert "This plan is for stage 2, but the patient is now in stage 3" in body
+    assert "Your changes have been saved" not in body
+    plan.refresh_from_db()
+    assert plan.is_draft and plan.lock_version == 0
 
 
 def test_the_menu_offers_only_exercises_the_stage_accepts(world, patient):
