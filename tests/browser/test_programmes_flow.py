@@ -139,6 +139,14 @@ def test_phone_diary_from_the_printed_link_flags_the_caseload(live_server, brows
         ).click()
         page.get_by_role("button", name="Save this day").click()
     expect(page.get_by_text("Your pain went up")).to_be_visible()
+    # Every entry's button fits the phone's width: nothing to scroll sideways to.
+    change = page.get_by_role("link", name=re.compile(r"^(Change|Add next-morning pain) for"))
+    expect(change.first).to_be_visible()
+    assert change.count() == 2
+    for i in range(change.count()):
+        box = change.nth(i).bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 375, box
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
     phone.close()
 
     staff = browser.new_context()
