@@ -1,8 +1,10 @@
 import datetime as dt
 import smtplib
 import time
+from typing import Any
 from urllib.parse import urlencode
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -368,6 +370,31 @@ def clinic_rules(request: Request) -> HttpResponse:
 AUDIT_PAGE_SIZE = 50
 
 
+def _describe_objects(events: Any, clinic: Clinic) -> None:
+    """Set ``event.regarding``: what an event was about besides the patient, in words. A
+    staff member is named (one query for the page); other records by their kind."""
+    users = {
+        ref.split(":", 1)[1]
+        for ref in (event.object_ref for event in events)
+        if ref.startswith("accounts.user:")
+    }
+    names = {
+        str(u.public_id): f"{u.display_name} ({u.username})"
+        for u in User.objects.filter(clinic=clinic, public_id__in=users)
+    }
+    for event in events:
+        label, _, key = event.object_ref.partition(":")
+        if label == "accounts.user":
+            event.regarding = names.get(key, "a staff member")
+        elif label:
+            try:
+                event.regarding = str(apps.get_model(label)._meta.verbose_name)
+            except (LookupError, ValueError):
+                event.regarding = label
+        else:
+            event.regarding = ""
+
+
 def audit_log(request: Request) -> HttpResponse:
     """SECURITY.md "audit log": an admin sees the clinic's events, a physio their own."""
     clinic = require_clinic_staff(request)
@@ -396,6 +423,7 @@ def audit_log(request: Request) -> HttpResponse:
     page = Paginator(events.order_by("-at", "-id"), AUDIT_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    _describe_objects(page.object_list, clinic)
     query = request.GET.copy()
     query.pop("page", None)
     ctx = {

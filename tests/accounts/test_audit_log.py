@@ -117,6 +117,20 @@ def _recorded_actions():
     return actions
 
 
+def test_rows_say_whom_a_staff_event_was_about_and_what_else_an_event_concerned(world):
+    event_at(utc(2026, 1, 1), world.admin, "staff_deactivated", obj=world.colleague)
+    event_at(utc(2026, 1, 2), world.admin, "staff_invited", obj=world.other_physio)
+    event_at(utc(2026, 1, 3), world.admin, "clinic_settings_changed", obj=world.clinic)
+    body = client_for(world.admin).get(reverse("audit_log")).content.decode()
+    row = next(r for r in body.split("<tr>") if "Staff member deactivated" in r)
+    assert f"<td>{world.colleague.display_name} ({world.colleague.username})</td>" in row
+    other = next(r for r in body.split("<tr>") if "Staff member invited" in r)
+    assert "<td>a staff member</td>" in other  # another clinic's person is not named
+    assert world.other_physio.username not in other
+    settings_row = next(r for r in body.split("<tr>") if "Clinic settings changed" in r)
+    assert "<td>clinic</td>" in settings_row
+
+
 def test_every_recorded_action_has_a_label():
     # Codes passed through a variable: the assessment service, the rules page, downloads.
     indirect = {
