@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from django.contrib import messages
@@ -11,7 +13,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
@@ -24,6 +26,7 @@ from pht_clinic.html import NOTHING, short_date, url_maker
 from rehab import services as rehab_services
 from rehab.models import ACTION_LABELS, StageDecision
 
+from . import charts as charts_module
 from . import services
 from .access import get_assessment_for_user, get_patient_for_user
 from .charts import Chart, Series, StageBand
@@ -149,6 +152,14 @@ def _stage_bands(decisions: Sequence[Any]) -> list[StageBand]:
     return bands
 
 
+@functools.cache
+def _drawing_version() -> str:
+    """A digest of what draws the charts: patients/charts.py and its SVG template."""
+    template = get_template("charts/line.svg").origin.name  # type: ignore[attr-defined]
+    drawn_by = Path(template).read_bytes() + Path(charts_module.__file__).read_bytes()
+    return hashlib.sha256(drawn_by).hexdigest()[:12]
+
+
 def progress_charts(
     patient: Patient,
     assessments: Sequence[Any],
@@ -205,9 +216,10 @@ def progress_charts(
             bands=bands,
         ),
     ]
-    # The drawings are a pure function of the plotted values: keyed by them, a chart is drawn
-    # once per change of the record, not on every visit to the page.
-    key = "charts-" + hashlib.sha256(repr(charts).encode()).hexdigest()
+    # The drawings are a pure function of the plotted values and of the code that draws them:
+    # keyed by both, a chart is drawn once per change of the record (not on every visit to
+    # the page), and a release that draws differently does not serve the old drawings.
+    key = f"charts-{_drawing_version()}-" + hashlib.sha256(repr(charts).encode()).hexdigest()
     svgs = get_or_compute(
         key,
         lambda: [

@@ -1,7 +1,9 @@
 """Progress charts (patients/charts.py): what a reader sees on the axes."""
 
+import hashlib
 import itertools
 from datetime import date, timedelta
+from pathlib import Path
 
 from patients.charts import X_LABEL_GAP, Chart, Series
 
@@ -27,3 +29,17 @@ def test_date_labels_never_overlap_where_days_crowd_together():
 def test_a_single_visit_has_its_one_label():
     ticks = _chart([(date(2026, 11, 2), 4)]).svg_context()["x_ticks"]
     assert [t["label"] for t in ticks] == ["02 Nov"]
+
+
+def test_cached_drawings_are_keyed_by_the_code_and_template_that_draw_them(monkeypatch):
+    from django.conf import settings
+
+    from patients import charts, views
+
+    drawn_by = (settings.BASE_DIR / "templates" / "charts" / "line.svg").read_bytes()
+    drawn_by += Path(charts.__file__).read_bytes()
+    version = hashlib.sha256(drawn_by).hexdigest()[:12]
+    keys = []
+    monkeypatch.setattr(views, "get_or_compute", lambda key, compute, _: keys.append(key) or [])
+    views.progress_charts(None, [], [])
+    assert keys and keys[0].startswith(f"charts-{version}-")
