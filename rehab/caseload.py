@@ -11,10 +11,12 @@ runs on every save of a patient, a case status, a clinic or its rules (rehab/sig
 from __future__ import annotations
 
 import csv
+import hashlib
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -231,6 +233,11 @@ def scope(user: User) -> int | str:
     return user.pk if user.is_physio else "clinic"
 
 
+#: A digest of this module: figures cached by a release that computed them differently are
+#: not read by the next one (their shape may differ).
+_FORMAT = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+
+
 def _version_key(clinic_id: int | None) -> str:
     return f"caseload-version:{clinic_id}"
 
@@ -247,7 +254,7 @@ def cached_figures(
     if seconds <= 0:
         return compute()
     version_key = _version_key(user.clinic_id)
-    key = f"caseload-figures:{user.clinic_id}:{scope(user)}:{today.isoformat()}"
+    key = f"caseload-figures:{_FORMAT}:{user.clinic_id}:{scope(user)}:{today.isoformat()}"
 
     def current_version() -> str | None:
         cache.add(version_key, uuid.uuid4().hex, timeout=None)  # if none is set yet

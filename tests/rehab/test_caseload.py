@@ -618,3 +618,21 @@ def test_patients_of_a_deactivated_physiotherapist_are_marked(world):
     row = re.search(r"<td><a [^>]+>Stranded, .*?</tr>", body)
     assert row and f"{world.physio.display_name} (deactivated)" in row.group(0)
     assert f">{world.physio.display_name} (deactivated)</option>" in body  # the filter menu
+
+
+def test_figures_cached_by_another_release_are_not_read(world, settings, monkeypatch):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "r"}
+    }
+    settings.CASELOAD_CACHE_SECONDS = 60
+    today = clinic_today(world.clinic)
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return {"total": len(computed)}
+
+    assert caseload.cached_figures(world.admin, today, compute) == {"total": 1}
+    assert caseload.cached_figures(world.admin, today, compute) == {"total": 1}  # cached
+    monkeypatch.setattr(caseload, "_FORMAT", "a-later-release")
+    assert caseload.cached_figures(world.admin, today, compute) == {"total": 2}
