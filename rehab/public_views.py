@@ -167,15 +167,18 @@ def my_programme_download(request: Request, plan_id: str) -> HttpResponseBase:
 # -- The diary (issue 9) ---------------------------------------------------------------------
 
 
-def _day_asked(request: HttpRequest, first_day: date | None, today: date) -> date:
-    """The day named by ?day=YYYY-MM-DD (the "change" links beside each entry), else today."""
+def _day_asked(request: HttpRequest, first_day: date | None, today: date) -> tuple[date, bool]:
+    """The day named by ?day=YYYY-MM-DD (the "change" links beside each entry), else today;
+    and whether a day was asked for that cannot be recorded (the page then says so)."""
+    if not request.GET.get("day"):
+        return today, False
     try:
-        asked = date.fromisoformat(request.GET.get("day", ""))
+        asked = date.fromisoformat(request.GET["day"])
     except ValueError:
-        return today
+        return today, True
     if asked > today or (first_day is not None and asked < first_day):
-        return today
-    return asked
+        return today, True
+    return asked, False
 
 
 def _diary(
@@ -189,6 +192,7 @@ def _diary(
         return DiaryForm(stage=plan.stage, first_day=first_day, today=today, entry=entry)
 
     outcome = ignored_pain = None
+    day_refused = False
     if request.method == "POST":
         form = DiaryForm(request.POST, stage=plan.stage, first_day=first_day, today=today)
         if form.is_valid():
@@ -216,7 +220,8 @@ def _diary(
             else:
                 form = start_from(today)
     else:
-        form = start_from(_day_asked(request, first_day, today))
+        day, day_refused = _day_asked(request, first_day, today)
+        form = start_from(day)
     saved = outcome.entry if outcome is not None and not outcome.held else None
     entries = list(patient.diary.order_by("-day")[:14])
     return render(
@@ -228,6 +233,7 @@ def _diary(
             "outcome": outcome,
             "saved": saved,
             "ignored_pain": ignored_pain,
+            "day_refused": day_refused,
             "entries": entries,
             "today": today,
             # Sessions of the last two days still waiting for their next-morning pain.

@@ -350,6 +350,8 @@ def test_a_day_that_cannot_be_chosen_opens_today(world, plan, link, asked):
     page = client.get(url, {"day": str(value)})
     expected = yesterday if asked == "yesterday" else day(world, 0)
     assert page.context["form"]["day"].value() == expected
+    said = "That day cannot be recorded here" in page.content.decode()
+    assert said is (asked != "yesterday")  # a refused day is not swapped for today silently
 
 
 def test_answering_no_after_ticking_a_pain_saves_and_says_the_pain_was_left_out(world, plan, link):
