@@ -133,8 +133,14 @@ class StageDecision(models.Model):
 
     @property
     def blocking(self) -> bool:
-        """A red-flag referral pauses the programme (PROTOCOL 3.3 R1)."""
+        """The rules referred on a red flag (PROTOCOL 3.3 R1)."""
         return self.engine_action == rules.Action.REFER and "R1" in self.engine_rules
+
+    @property
+    def pauses_programme(self) -> bool:
+        """A red-flag referral pauses the programme, pending or confirmed; an override to
+        another action (with its reason) lets it go on (rehab.services.refresh_patient_state)."""
+        return self.blocking and self.accepted_action == rules.Action.REFER
 
 
 class ExerciseQuerySet(models.QuerySet["Exercise"]):

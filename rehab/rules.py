@@ -671,7 +671,8 @@ def _describe(code: str, met: bool, f: Facts, stage: int, p: Parameters) -> Crit
         value, threshold = _pain(f.hop_pain), f"at most {p.HOP_PAIN_OK}"
         text = f"Hop test H10 pain {value} (needs {threshold})"
     elif code == "P9":
-        value = f"{_number(f.min_plyo_interval_h)} h, VISA-H {_number(f.visah)}"
+        gap = f.min_plyo_interval_h
+        value = f"{_number(gap)}{' h' if gap is not None else ''}, VISA-H {_number(f.visah)}"
         threshold = (
             f"at least {p.PLYO_MIN_INTERVAL_H:g} h between plyometric sessions "
             f"and VISA-H at least {p.RTS_VISAH_MIN}"

@@ -10,6 +10,7 @@ import dataclasses
 import json
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
@@ -167,8 +168,22 @@ def _engine_fields(
 
 
 #: What a recommendation is, beside its facts: when an amendment leaves these as they were,
-#: the clinician's confirmation or override of it stands.
-RECOMMENDATION = ("engine_action", "engine_stage", "engine_rules", "engine_flags", "engine_urgency")
+#: and the red flags it was made on, the clinician's confirmation or override of it stands.
+RECOMMENDATION = (
+    "engine_action", "engine_stage", "engine_rules", "engine_flags", "engine_urgency",
+    "caution_codes",
+)  # fmt: skip
+
+
+def _same_recommendation(stored: StageDecision, fields: dict[str, Any]) -> bool:
+    """The rules say what they said, on the same red flags: a red flag added or removed
+    by an amendment always goes back to the clinician, even when the action is the same
+    (an override of one referral is not an override of another)."""
+    flags_then = sorted(stored.facts.get("red_flags") or [])
+    flags_now = sorted(fields["facts"].get("red_flags") or [])
+    return flags_then == flags_now and all(
+        getattr(stored, name) == fields[name] for name in RECOMMENDATION
+    )
 
 
 @transaction.atomic
@@ -210,7 +225,7 @@ def decide_again(assessment: Assessment, user: User) -> StageDecision:
         return record_decision(assessment, user)
     # As stored (JSON has lists, not tuples), so that an unchanged value compares equal.
     fields = json.loads(json.dumps(_engine_fields(*_evaluate(patient, assessment))))
-    if any(getattr(stored, name) != fields[name] for name in RECOMMENDATION):
+    if not _same_recommendation(stored, fields):
         return record_decision(assessment, user)
     if any(getattr(stored, name) != value for name, value in fields.items()):
         for name, value in fields.items():
@@ -298,7 +313,7 @@ def refresh_patient_state(patient: Patient) -> None:
         date.fromordinal(state.programme_start_day) if state.programme_start_day else None
     )
     latest = decisions[-1] if decisions else None
-    if latest is not None and latest.blocking and latest.accepted_action == rules.Action.REFER:
+    if latest is not None and latest.pauses_programme:
         patient.status = Patient.Status.PAUSED
     elif accepted and accepted[-1].final_action == rules.Action.COMPLETE:
         patient.status = Patient.Status.COMPLETED

@@ -166,6 +166,29 @@ def test_an_older_visit_amended_after_its_decision_says_what_the_rules_saw(world
     assert "Amended after this decision." not in newest.content.decode()
 
 
+def test_a_red_flag_added_by_amendment_goes_back_to_the_clinician_despite_an_override(world):
+    patient, _ = started(world)
+    flagged = make_assessment(
+        patient, world.physio, visit_date=day(world, 2),
+        red_flags_none=None, red_flags=["RF_CAUDA_EQUINA"],
+    )  # fmt: skip
+    services.override(
+        flagged.decision, world.physio, rules.Action.STAY, "Saddle numbness is long-standing"
+    )
+    patient.refresh_from_db()
+    assert patient.status == "active"  # overridden: the programme goes on
+    page = client_for(world.physio).get(reverse("patients:detail", args=[patient.public_id]))
+    text = page.content.decode()
+    assert "Programme paused until the patient has been seen" not in text
+    assert "Overridden: the programme goes on." in text
+    _amend(world, patient, flagged, reason="Night sweats reported",
+           red_flags_none=None, red_flags=["RF_CAUDA_EQUINA", "RF_SYSTEMIC"])  # fmt: skip
+    flagged.decision.refresh_from_db()
+    patient.refresh_from_db()
+    assert flagged.decision.engine_action == "REFER" and flagged.decision.is_pending
+    assert patient.status == "paused"
+
+
 def test_a_plan_for_another_stage_cannot_be_issued(world):
     patient, _ = started(world)  # stage 1
     old = issued(patient, world.physio)

@@ -784,3 +784,11 @@ def test_sitting_drop_boundary_is_exact_for_any_factor(factor, sit_min, fires):
 def test_huge_counts_do_not_overflow():
     facts = review(gate_pain=4, sessions_done_since_last=10**400, sessions_prescribed_since_last=1)
     assert decide(facts).flags == ()
+
+
+def test_a_missing_plyometric_gap_reads_as_not_recorded_without_a_unit():
+    d = decide(review(stage=4, min_plyo_interval_h=None, visah=55))
+    p9 = next(c for c in d.criteria if c.code == "P9")
+    assert p9.value == "not recorded, VISA-H 55"
+    d = decide(review(stage=4, min_plyo_interval_h=72.0, visah=85))
+    assert next(c for c in d.criteria if c.code == "P9").value == "72 h, VISA-H 85"
