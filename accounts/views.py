@@ -111,6 +111,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
         context["queues"] = [{"queue": q, "count": figures["counts"][q.key]} for q in queues]
         context["patients"] = figures["total"]
+    elif getattr(user, "is_patient", False):
+        # A red-flag referral pauses the programme: the patient reads it first thing.
+        context["paused"] = Patient.objects.filter(
+            user=user, status=Patient.Status.PAUSED, archived_at__isnull=True
+        ).exists()
     return render(request, "accounts/dashboard.html", context)
 
 

@@ -8,6 +8,7 @@ from django.utils import dateformat, timezone
 
 from accounts.models import User
 from patients.forms import clinic_today
+from patients.models import Patient
 from rehab import caseload, diary, plans, programmes
 from rehab.models import DiaryEntry, PatientLink
 from rehab.services import confirm
@@ -377,3 +378,16 @@ def test_a_next_morning_pain_ticked_by_mistake_can_be_cleared(world, plan, link)
     response = client.post(url, as_sent(page, next_morning_pain=""))
     assert saved(plan.patient, when) == (True, 2, None, "")
     assert "pain next morning 1/10 removed" in response.content.decode()
+
+
+@pytest.mark.parametrize("patient_side", ["link", "account"])
+def test_a_paused_patient_is_told_to_stop_not_to_carry_on(world, plan, link, patient_side):
+    client, url = diary_url(patient_side, plan, link)
+    assert "How much pain is OK?" in client.get(url).content.decode()
+    Patient.objects.filter(pk=plan.patient.pk).update(status=Patient.Status.PAUSED)
+    body = client.get(url).content.decode()
+    assert "Your programme is paused." in body
+    assert "How much pain is OK?" not in body and "Carry on" not in body
+    if patient_side == "account":
+        home = client.get(reverse("dashboard")).content.decode()
+        assert "Your programme is paused." in home
