@@ -114,7 +114,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     elif getattr(user, "is_patient", False):
         # A red-flag referral pauses the programme: the patient reads it first thing.
         context["paused"] = Patient.objects.filter(
-            user=user, status=Patient.Status.PAUSED, archived_at__isnull=True
+            user_id=user.pk, status=Patient.Status.PAUSED, archived_at__isnull=True
         ).exists()
     return render(request, "accounts/dashboard.html", context)
 
