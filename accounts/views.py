@@ -113,9 +113,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["patients"] = figures["total"]
     elif getattr(user, "is_patient", False):
         # A red-flag referral pauses the programme: the patient reads it first thing.
-        context["paused"] = Patient.objects.filter(
-            user_id=user.pk, status=Patient.Status.PAUSED, archived_at__isnull=True
-        ).exists()
+        own = Patient.objects.visible_to(user).active()  # a patient sees their own record
+        context["paused"] = own.filter(status=Patient.Status.PAUSED).exists()
     return render(request, "accounts/dashboard.html", context)
 
 
