@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 
 from . import visah
-from .models import RED_FLAG_CHOICES, Assessment, LoadTest, Patient
+from .models import RED_FLAG_CHOICES, RED_FLAG_CODES, Assessment, LoadTest, Patient
 from .validators import validate_name, validate_notes
 
 PAIN_HELP = "0 = no pain, 10 = worst imaginable"
@@ -152,6 +152,14 @@ NEURO_FLAGS = {
     "slr_positive": "RF_NEURO_SIGNS",
 }
 RED_FLAG_LABELS = dict(RED_FLAG_CHOICES)
+#: A review's session counts and follow-up pains: optional when a red flag is recorded.
+REVIEW_BOOKKEEPING = (
+    "nprs_24h_after_hardest",
+    "nprs_exercise_max",
+    "sessions_prescribed_since_last",
+    "sessions_done_since_last",
+    "plyo_sessions_since_last",
+)
 
 
 class AssessmentForm(forms.ModelForm):
@@ -247,6 +255,14 @@ class AssessmentForm(forms.ModelForm):
             self._prefill(prefill)
 
     # -- set-up -------------------------------------------------------------------------
+    def _red_flag_posted(self) -> bool:
+        """A red flag other than the caution code is ticked in the posted form."""
+        if not self.is_bound:
+            return False
+        getlist = getattr(self.data, "getlist", None)
+        posted = getlist("red_flags") if getlist else self.data.get("red_flags") or []
+        return any(code in RED_FLAG_CODES and code != "RF_MEDICATION" for code in posted)
+
     def _configure_fields(self) -> None:
         f = self.fields
         initial_visit = self.stage is None
@@ -276,6 +292,12 @@ class AssessmentForm(forms.ModelForm):
             bounded(f[name], 0, 100).required = not initial_visit
         bounded(f["plyo_sessions_since_last"], 0, 50).required = self.stage == 4
         bounded(f["min_plyo_interval_h"], 0, 336)
+        if self._red_flag_posted():
+            # A red flag is referred now (PROTOCOL 6): the review's session bookkeeping must
+            # not stand between the clinician and signing the referral; it may follow later
+            # as an amendment. What the rules read for R1 (the flags) is still required.
+            for name in REVIEW_BOOKKEEPING:
+                f[name].required = False
         for i in range(1, 7):
             field = f[f"visah_{i}"] = forms.IntegerField(
                 label=self._visah_label(i), min_value=0, max_value=10, required=False

@@ -189,6 +189,27 @@ def test_a_red_flag_added_by_amendment_goes_back_to_the_clinician_despite_an_ove
     assert patient.status == "paused"
 
 
+def test_a_red_flag_can_be_signed_without_the_reviews_session_counts(world):
+    patient, _ = started(world)
+    bookkeeping = {
+        "nprs_24h_after_hardest": "", "nprs_exercise_max": "",
+        "sessions_prescribed_since_last": "", "sessions_done_since_last": "",
+    }  # fmt: skip
+    data = assessment_post(
+        visit_date=day(world, 1), red_flags_none=None, red_flags=["RF_CAUDA_EQUINA"],
+        **bookkeeping,
+    )  # fmt: skip
+    form = AssessmentForm(data, patient=patient, stage=patient.stage)
+    assert form.is_valid(), form.errors
+    referral = save_assessment(form, world.physio, sign=True)
+    assert referral.decision.engine_action == "REFER"
+    assert referral.decision.engine_urgency == "EMERGENCY"
+    without_flag = assessment_post(visit_date=day(world, 1), **bookkeeping)
+    form = AssessmentForm(without_flag, patient=patient, stage=patient.stage)
+    assert not form.is_valid()  # a routine review still needs them
+    assert "sessions_done_since_last" in form.errors
+
+
 def test_a_plan_for_another_stage_cannot_be_issued(world):
     patient, _ = started(world)  # stage 1
     old = issued(patient, world.physio)
