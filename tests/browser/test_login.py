@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -14,7 +16,37 @@ def test_physiotherapist_logs_in_and_sees_the_dashboard(live_server, page: Page,
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
     expect(page.get_by_text("physiotherapist at Riverside Test Clinic")).to_be_visible()
+    # The navigation's links are readable: at least 4.5:1 against the bar (WCAG 1.4.3).
+    colours = page.evaluate(
+        """() => [...document.querySelectorAll('nav.navbar .nav-link')].map(
+            a => getComputedStyle(a).color)"""
+    )
+    bar = page.evaluate("getComputedStyle(document.querySelector('nav.navbar')).backgroundColor")
+    assert colours and all(contrast(c, bar) >= 4.5 for c in colours), (colours, bar)
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(f"{live_server.url}/login/?next=/")
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG contrast of two computed colours ('rgb(...)' or 'rgba(...)' over the background)."""
+
+    def channels(colour: str) -> list[float]:
+        return [float(v) for v in re.findall(r"[\d.]+", colour)]
+
+    back = channels(background)[:3]
+    fore = channels(foreground)
+    alpha = fore[3] if len(fore) == 4 else 1.0
+    fore = [alpha * f + (1 - alpha) * b for f, b in zip(fore[:3], back, strict=True)]
+
+    def luminance(rgb: list[float]) -> float:
+        def linear(channel: float) -> float:
+            c = channel / 255
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+        r, g, b = (linear(c) for c in rgb)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    light, dark = sorted((luminance(fore), luminance(back)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
