@@ -31,6 +31,13 @@ class OverrideForm(forms.Form):
         validators=[validate_notes],
         help_text="Required. It is kept beside the rules' recommendation.",
     )
+    pause = forms.BooleanField(
+        label="If you refer: pause the programme until the patient has been seen",
+        required=False,
+        initial=True,  # the conservative choice, as a red-flag referral does
+        help_text="The patient's printout, diary and home page then say to stop the exercises "
+        "and see the clinician.",
+    )
 
     def __init__(self, *args: object, decision: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -39,9 +46,10 @@ class OverrideForm(forms.Form):
         choices = INITIAL_CHOICES if stage_before is None else OVERRIDE_CHOICES
         if stage_before == 4:
             choices = [c for c in choices if c[0] != rules.Action.PROGRESS.value]
-        cast(forms.ChoiceField, self.fields["action"]).choices = [
-            c for c in choices if c[0] != engine_action
-        ]
+        allowed = [c for c in choices if c[0] != engine_action]
+        cast(forms.ChoiceField, self.fields["action"]).choices = allowed
+        if rules.Action.REFER.value not in {value for value, _ in allowed}:
+            del self.fields["pause"]
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()

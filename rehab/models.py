@@ -82,6 +82,9 @@ class StageDecision(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # A clinician who refers (overriding the rules) may pause the programme until the patient
+    # has been seen, as a red-flag referral does (the override form ticks it by default).
+    pause_on_referral = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -138,9 +141,11 @@ class StageDecision(models.Model):
 
     @property
     def pauses_programme(self) -> bool:
-        """A red-flag referral pauses the programme, pending or confirmed; an override to
-        another action (with its reason) lets it go on (rehab.services.refresh_patient_state)."""
-        return self.blocking and self.accepted_action == rules.Action.REFER
+        """A red-flag referral pauses the programme, pending or confirmed, and so does a
+        clinician's referral made with the pause ticked; an override to another action (with
+        its reason) lets it go on (rehab.services.refresh_patient_state)."""
+        referred = self.accepted_action == rules.Action.REFER
+        return referred and (self.blocking or self.pause_on_referral)
 
 
 class ExerciseQuerySet(models.QuerySet["Exercise"]):

@@ -206,6 +206,7 @@ def record_decision(assessment: Assessment, user: User) -> StageDecision:
             "override_reason": "",
             "decided_by": None,
             "decided_at": None,
+            "pause_on_referral": False,
         },
     )
     audit.record(None, "decision_recommended", actor=user, patient=patient, obj=stored)
@@ -276,9 +277,12 @@ def confirm(decision: StageDecision, user: User) -> StageDecision:
 
 @transaction.atomic
 def override(
-    decision: StageDecision, user: User, action: rules.Action, reason: str
+    decision: StageDecision, user: User, action: rules.Action, reason: str, pause: bool = False
 ) -> StageDecision:
+    """Record the clinician's own decision; ``pause`` (with REFER) pauses the programme until
+    the patient has been seen."""
     decision = _lock_pending(decision)
+    decision.pause_on_referral = pause and action is rules.Action.REFER
     decision.status = StageDecision.Status.OVERRIDDEN
     decision.final_action = action.value
     decision.final_stage = stage_after(action, decision.stage_before)

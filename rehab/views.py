@@ -73,7 +73,13 @@ def decision_override(request: Request, public_id: str, assessment_id: str) -> H
     if request.method == "POST" and form.is_valid():
         action = rules.Action(form.cleaned_data["action"])
         try:
-            services.override(decision, request.user, action, form.cleaned_data["reason"])
+            services.override(
+                decision,
+                request.user,
+                action,
+                form.cleaned_data["reason"],
+                pause=bool(form.cleaned_data.get("pause")),
+            )
         except services.AlreadyDecided:
             messages.info(request, "This recommendation has already been decided.")
             return _back(decision)

@@ -210,6 +210,33 @@ def test_a_red_flag_can_be_signed_without_the_reviews_session_counts(world):
     assert "sessions_done_since_last" in form.errors
 
 
+@pytest.mark.parametrize("pause", [True, False])
+def test_a_clinicians_referral_pauses_the_programme_when_ticked(world, pause):
+    patient, _ = started(world)
+    review = make_assessment(patient, world.physio, visit_date=day(world, 1), G1_nprs="4")
+    assert review.decision.engine_action != "REFER"
+    url = reverse("rehab:decision_override", args=[patient.public_id, review.public_id])
+    client = client_for(world.physio)
+    form = client.get(url).context["form"]
+    assert form.fields["pause"].initial is True  # ticked unless the clinician unticks it
+    data = {"action": "REFER", "reason": "Query lumbar source: GP review first"}
+    assert client.post(url, data | ({"pause": "on"} if pause else {})).status_code == 302
+    patient.refresh_from_db()
+    assert patient.status == ("paused" if pause else "active")
+    page = client.get(reverse("patients:detail", args=[patient.public_id])).content.decode()
+    assert ("The programme is paused until the patient has been seen." in page) is pause
+
+
+def test_the_pause_is_not_offered_when_referring_is_not_a_choice(world):
+    patient, _ = started(world)
+    flagged = make_assessment(
+        patient, world.physio, visit_date=day(world, 1),
+        red_flags_none=None, red_flags=["RF_CAUDA_EQUINA"],
+    )  # fmt: skip
+    url = reverse("rehab:decision_override", args=[patient.public_id, flagged.public_id])
+    assert "pause" not in client_for(world.physio).get(url).context["form"].fields
+
+
 def test_a_plan_for_another_stage_cannot_be_issued(world):
     patient, _ = started(world)  # stage 1
     old = issued(patient, world.physio)
