@@ -198,13 +198,18 @@ def test_a_bad_dose_stops_the_issue_and_keeps_what_was_typed(world, patient):
     assert plan.is_draft and plan.items.first().sets == 3
 
 
-def test_adding_an_exercise_saves_the_doses_on_screen_first(world, patient):
-    plan = plans.create_from_template(patient, 2, world.physio)
-    extra = next(
+def _addable(plan):
+    """A built-in exercise not yet in the plan that its stage accepts."""
+    return next(
         e
         for e in Exercise.objects.filter(clinic=None).exclude(pk__in=plan.items.values("exercise"))
-        if plans.stage_use_error(e, 2) is None
+        if plans.stage_use_error(e, plan.stage) is None
     )
+
+
+def test_adding_an_exercise_saves_the_doses_on_screen_first(world, patient):
+    plan = plans.create_from_template(patient, 2, world.physio)
+    extra = _addable(plan)
     data = _formset(plan, **{"items-0-sets": "4"}, exercise=str(extra.pk))
     response = client_for(world.physio).post(_plan_url("rehab:plan_add", plan), data)
     assert response.status_code == 302
@@ -227,11 +232,7 @@ def test_add_without_an_exercise_saves_the_doses_and_asks_for_one(world, patient
 
 def test_a_bad_dose_on_add_keeps_the_chosen_exercise(world, patient):
     plan = plans.create_from_template(patient, 2, world.physio)
-    chosen = next(
-        e
-        for e in Exercise.objects.filter(clinic=None).exclude(pk__in=plan.items.values("exercise"))
-        if plans.stage_use_error(e, 2) is None
-    )
+    chosen = _addable(plan)
     data = _formset(plan, **{"items-0-sets": "50"}, exercise=str(chosen.pk))
     response = client_for(world.physio).post(_plan_url("rehab:plan_add", plan), data)
     assert response.status_code == 200

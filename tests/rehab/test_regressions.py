@@ -33,6 +33,14 @@ def started(world, days_ago=10, g1="5", **fields):
     return patient, first
 
 
+def cauda_equina(world, patient, days_ago):
+    """A signed review with an emergency red flag (PROTOCOL 6)."""
+    return make_assessment(
+        patient, world.physio, visit_date=day(world, days_ago),
+        red_flags_none=None, red_flags=["RF_CAUDA_EQUINA"],
+    )  # fmt: skip
+
+
 def issued(patient, user):
     draft = plans.create_from_template(patient, patient.stage, user)
     return plans.issue(draft, draft.lock_version, user)
@@ -168,10 +176,7 @@ def test_an_older_visit_amended_after_its_decision_says_what_the_rules_saw(world
 
 def test_a_red_flag_added_by_amendment_goes_back_to_the_clinician_despite_an_override(world):
     patient, _ = started(world)
-    flagged = make_assessment(
-        patient, world.physio, visit_date=day(world, 2),
-        red_flags_none=None, red_flags=["RF_CAUDA_EQUINA"],
-    )  # fmt: skip
+    flagged = cauda_equina(world, patient, days_ago=2)
     services.override(
         flagged.decision, world.physio, rules.Action.STAY, "Saddle numbness is long-standing"
     )
@@ -229,10 +234,7 @@ def test_a_clinicians_referral_pauses_the_programme_when_ticked(world, pause):
 
 def test_the_pause_is_not_offered_when_referring_is_not_a_choice(world):
     patient, _ = started(world)
-    flagged = make_assessment(
-        patient, world.physio, visit_date=day(world, 1),
-        red_flags_none=None, red_flags=["RF_CAUDA_EQUINA"],
-    )  # fmt: skip
+    flagged = cauda_equina(world, patient, days_ago=1)
     url = reverse("rehab:decision_override", args=[patient.public_id, flagged.public_id])
     assert "pause" not in client_for(world.physio).get(url).context["form"].fields
 
