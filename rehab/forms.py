@@ -125,6 +125,7 @@ class ClinicExerciseForm(forms.ModelForm):
         model = Exercise
         fields = [
             "name",
+            "patient_name",
             "stage_min",
             "stage_max",
             "hip_flexion_min_deg",
@@ -149,7 +150,7 @@ class ClinicExerciseForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("name", "hip_flexion_text", "tempo"):
+        for name in ("name", "patient_name", "hip_flexion_text", "tempo"):
             self.fields[name].validators.append(validate_notes)
         for name in ("load_guidance", "patient_text"):
             self.fields[name].validators.append(validate_notes)

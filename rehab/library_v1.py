@@ -1334,6 +1334,38 @@ STAGE1_REDUCED_DOSE_PLAIN = (
 AMBER_DOSE_REDUCTION = (10, 20)  # percent
 
 
+# The name printed for the patient (UX.md: plain words, reading age about 11, no
+# abbreviations such as RDL); the usual gym name follows in brackets where a patient may
+# meet it elsewhere. PROTOCOL 2's names stay the clinical names.
+PATIENT_NAMES: dict[str, str] = {
+    "S1-01": "Heel press hold, lying on your front",
+    "S1-02": "Heel dig hold, lying on your back",
+    "S1-03": "Bridge hold",
+    "S1-04": "Heel press on a box, leg straight",
+    "S1-05": "Standing leg push back, holding still",
+    "S1-06": "Leg lift hold, lying on your front",
+    "S2-07": "Lying leg curl",
+    "S2-08": "Standing leg push back with a band or cable",
+    "S2-09": "Slow bridge lifts",
+    "S2-10": "Sliding leg curl",
+    "S2-11": "Kneeling lean forward, with help (Nordic curl)",
+    "S3-12": "Hip bend with weights (Romanian deadlift)",
+    "S3-13": "One-leg tip forward, like a diver",
+    "S3-14": "Walking lunge",
+    "S3-15": "Split squat",
+    "S3-16": "Back raise on a bench, bending at the hips",
+    "S3-17": "Hip lift with your upper back on a bench (hip thrust)",
+    "S4-18": "Kettlebell swing",
+    "S4-19": "Lunge jumps, changing legs",
+    "S4-20": "Bounding: long, springy running strides",
+    "S4-21": "Running build-ups",
+    "S4-22": "One-leg hops forward",
+    "SUP-23": "Side plank",
+    "SUP-24": "Side steps with a band",
+    "SUP-25": "Band press, without letting it turn you (Pallof press)",
+    "SUP-26": "Arm and leg lowering, lying on your back (dead bug)",
+}
+
 # Alternative text of each exercise drawing (static/exercises/<code>.svg, whose <desc>
 # carries the same words): the start and end position in plain language.
 ILLUSTRATION_ALT: dict[str, str] = {

@@ -170,6 +170,15 @@ class Exercise(models.Model):
         Clinic, null=True, blank=True, on_delete=models.CASCADE, related_name="exercises"
     )
     name = models.CharField(max_length=120)
+    # UX.md: the printed programme uses plain words (reading age about 11, no abbreviations);
+    # the clinical name stays for the clinic's pages.
+    patient_name = models.CharField(
+        "name for the patient",
+        max_length=120,
+        blank=True,
+        help_text="Plain words printed on the programme (no abbreviations); "
+        "the name above is printed when this is empty.",
+    )
     stage_min = models.PositiveSmallIntegerField()
     stage_max = models.PositiveSmallIntegerField()
     hip_flexion_min_deg = models.SmallIntegerField(null=True, blank=True)
@@ -229,6 +238,11 @@ class Exercise(models.Model):
     @property
     def is_builtin(self) -> bool:
         return self.clinic_id is None
+
+    @property
+    def printed_name(self) -> str:
+        """The name the patient reads: the plain one, else the clinical one."""
+        return self.patient_name or self.name
 
 
 class PlanQuerySet(models.QuerySet["Plan"]):

@@ -431,7 +431,7 @@ def _document(plan: Plan) -> dict[str, Any]:
     exercises = [
         {
             "number": number,
-            "name": _clean(item.exercise.name),
+            "name": _clean(item.exercise.printed_name),
             "drawing": _drawing(item.exercise),
             "dose": dose(item, plan.stage),
             "instruction": _clean(item.exercise.patient_text, multiline=True),

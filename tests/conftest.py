@@ -116,3 +116,4 @@ def _exercise_library(request: pytest.FixtureRequest) -> None:
     from django.apps import apps
 
     import_module("rehab.migrations.0003_load_exercise_library_v1").load(apps, None)
+    import_module("rehab.migrations.0008_exercise_patient_name").name_builtins(apps, None)

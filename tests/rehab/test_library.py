@@ -370,7 +370,7 @@ def test_template_contents():
 
 # ---- Patient-facing text and dose adjustments --------------------------------------------
 
-ABBREVIATION = re.compile(r"\b(HSR|RM|\d+RM|RPE|NPRS|VISA|ADL|MVIC)\b")
+ABBREVIATION = re.compile(r"\b(HSR|RM|\d+RM|RDL|RPE|NPRS|VISA|ADL|MVIC)\b")
 
 
 def patient_facing_texts():
@@ -380,6 +380,7 @@ def patient_facing_texts():
         yield from info["advice"]
     for spec in LIBRARY:
         yield spec.patient_text
+    yield from library_v1.PATIENT_NAMES.values()
     yield PAIN_RULE_TEXT
     yield STAGE1_REDUCED_DOSE_PLAIN
     for band in PAIN_TRAFFIC_LIGHT:
@@ -397,6 +398,14 @@ def test_stage_info_is_complete():
 @pytest.mark.parametrize("text", list(patient_facing_texts()))
 def test_patient_text_has_no_unexplained_abbreviations(text):
     assert not ABBREVIATION.search(text)
+
+
+def test_every_exercise_has_a_plain_name_for_the_patient():
+    assert set(library_v1.PATIENT_NAMES) == {spec.code for spec in LIBRARY}
+    for code, name in library_v1.PATIENT_NAMES.items():
+        assert 0 < len(name) <= 120, code  # Exercise.patient_name
+        # Plain words instead of the clinical terms of PROTOCOL 2's names (UX.md).
+        assert not re.search(r"(?i)\b(prone|supine|isometric|isotonic|lever|→|±|/)", name), code
 
 
 def test_pain_rule_is_verbatim():

@@ -110,7 +110,10 @@ def test_programme_shows_the_patient_every_exercise_and_dose_the_pain_rule_and_f
     assert len(items) == len(library_v1.STAGE_TEMPLATES[2])
     for item in items:
         # Lines may break after a hyphen, so compare names and lists without whitespace.
-        assert bare(item.exercise.name) in bare(text), item.exercise.code
+        # The plain name (UX.md), not PROTOCOL 2's clinical one.
+        assert item.exercise.patient_name, item.exercise.code
+        assert bare(item.exercise.patient_name) in bare(text), item.exercise.code
+        assert bare(item.exercise.name) not in bare(text), item.exercise.code
         assert f"{item.sets} sets" in text
         if item.reps:
             assert f"{item.sets} sets × {item.reps} repeats" in text, item.exercise.code
@@ -138,7 +141,7 @@ def test_programme_shows_the_patient_every_exercise_and_dose_the_pain_rule_and_f
         assert f"Page {number} of {len(pages)}" in page
         assert f"Plan version {plan.version} · {short_hash}" in page
     # No clinician shorthand on the patient's sheet (UX.md).
-    assert not re.search(r"\bHSR\b|\d*RM\b|PROTOCOL", text)
+    assert not re.search(r"\bHSR\b|\d*RM\b|PROTOCOL|\b[Pp]rone\b", text)
     # The drawings came through the fetcher, and nothing else was asked for.
     codes = {item.exercise.code for item in items}
     assert {url for url, served in fetched if served} == {

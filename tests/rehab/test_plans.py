@@ -34,6 +34,7 @@ def test_the_migration_loads_every_exercise_of_protocol_2():
         assert (e.stage_min, e.stage_max, e.hip_flexion_max_deg) == (low, high, hip), code
         assert e.patient_text and e.mistakes and e.progression_steps and e.dose_type
         assert e.illustration == f"exercises/{code}.svg" and e.illustration_alt
+        assert e.printed_name == library_v1.PATIENT_NAMES[code]  # migration 0008
 
 
 @pytest.mark.parametrize(
@@ -316,6 +317,10 @@ def test_stage4_plan_page_shows_the_weekly_calendar(world):
         reverse("rehab:plan", args=[patient.public_id, plan.public_id])
     )
     assert "Stage 4 weekly calendar" in page.content.decode()
+    # The clinician sees what the patient's sheet will call each exercise.
+    assert "Kettlebell swing" in page.content.decode()
+    assert "(printed as “Kettlebell swing”)" not in page.content.decode()  # the same words
+    assert "(printed as “One-leg hops forward”)" in page.content.decode()
 
 
 PERSONAS = ["physio", "colleague", "other_physio", "admin", "anonymous"]
@@ -357,11 +362,15 @@ def test_clinic_admin_hides_builtins_and_adds_own_exercises(world):
     assert response.status_code == 200  # 90 degrees: no use in stage 1 (PROTOCOL 2)
     assert "reaches 90° hip flexion; stage 1 allows at most 30°" in response.content.decode()
     response = admin.post(
-        reverse("rehab:exercise_create"), wall_sit | {"hip_flexion_max_deg": "20"}
+        reverse("rehab:exercise_create"),
+        wall_sit | {"hip_flexion_max_deg": "20", "patient_name": "Sit with your back to a wall"},
     )
     assert response.status_code == 302
     own = Exercise.objects.get(clinic=world.clinic)
     assert own.code == "C-01" and plans.stage_use_error(own, 1) is None
+    assert own.printed_name == "Sit with your back to a wall"  # the patient's words
+    own.patient_name = ""
+    assert own.printed_name == "Wall sit hold"  # none given: the clinic's name is printed
     assert own.hip_flexion_text == "≤20°"  # the library shows the angle, not a dash
     assert (
         client_for(world.physio).post(reverse("rehab:exercise_toggle", args=[squat.pk])).status_code
