@@ -58,6 +58,10 @@ class OverrideForm(forms.Form):
         return reason
 
 
+# The range of the times_per_day constraints (rehab.models); empty means not said.
+TIMES_PER_DAY_ERROR = "Enter 1 to 5 times a day, or leave it empty."
+
+
 class PlanItemForm(forms.Form):
     """The dose of one exercise in a draft plan (ranges as the PlanItem constraints)."""
 
@@ -70,10 +74,31 @@ class PlanItemForm(forms.Form):
     tempo = forms.CharField(max_length=20, required=False, validators=[validate_notes])
     load = forms.CharField(max_length=120, required=False, validators=[validate_notes])
     days_per_week = forms.IntegerField(label="Days/week", min_value=1, max_value=7, required=False)
+    times_per_day = forms.IntegerField(
+        label="Times a day",
+        min_value=1,
+        max_value=5,
+        required=False,
+        error_messages={
+            "min_value": TIMES_PER_DAY_ERROR,
+            "max_value": TIMES_PER_DAY_ERROR,
+            "invalid": TIMES_PER_DAY_ERROR,
+        },
+    )
     note = forms.CharField(max_length=300, required=False, validators=[validate_notes])
     delete = forms.BooleanField(label="Remove", required=False)
 
-    DOSE_FIELDS = ("sets", "reps", "hold_s", "rest_s", "tempo", "load", "days_per_week", "note")
+    DOSE_FIELDS = (
+        "sets",
+        "reps",
+        "hold_s",
+        "rest_s",
+        "tempo",
+        "load",
+        "days_per_week",
+        "times_per_day",
+        "note",
+    )
 
 
 PlanItemFormSet = forms.formset_factory(PlanItemForm, extra=0)
@@ -142,6 +167,7 @@ class ClinicExerciseForm(forms.ModelForm):
             "tempo",
             "load_guidance",
             "days_per_week",
+            "times_per_day",
             "min_hours_between_sessions",
             "patient_text",
             "supporting",
@@ -187,6 +213,9 @@ class ClinicExerciseForm(forms.ModelForm):
         days = data.get("days_per_week")
         if days is not None and not 1 <= days <= 7:
             self.add_error("days_per_week", "Enter 1 to 7 days a week.")
+        times = data.get("times_per_day")
+        if times is not None and not 1 <= times <= 5:
+            self.add_error("times_per_day", TIMES_PER_DAY_ERROR)
         self._check_stages(data)
         if not data.get("hip_flexion_text") and hip is not None:
             # The library and the printout show this text (an empty one reads as a dash).

@@ -198,6 +198,14 @@ class Exercise(models.Model):
     tempo = models.CharField(max_length=20, blank=True)
     load_guidance = models.TextField(blank=True, max_length=1000)
     days_per_week = models.PositiveSmallIntegerField(default=3)
+    # Sessions on an exercise day, the default of a new plan item (rehab.plans.default_dose).
+    # Built-ins: rehab migration 0009 sets the stage-1 isometrics (PROTOCOL 1.3).
+    times_per_day = models.PositiveSmallIntegerField(
+        "times a day",
+        null=True,
+        blank=True,
+        help_text="1 to 5. Empty: not said; the printout then gives only the days a week.",
+    )
     frequency = models.CharField(max_length=200, blank=True)
     min_hours_between_sessions = models.PositiveSmallIntegerField(default=0)
     progression_steps = models.JSONField(default=list, blank=True)
@@ -229,6 +237,11 @@ class Exercise(models.Model):
                 condition=Q(hip_flexion_max_deg__isnull=True)
                 | Q(hip_flexion_max_deg__gte=-30, hip_flexion_max_deg__lte=150),
                 name="exercise_hip_flexion_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(times_per_day__isnull=True)
+                | Q(times_per_day__gte=1, times_per_day__lte=5),
+                name="exercise_times_per_day_1_5",
             ),
         ]
 
@@ -320,6 +333,7 @@ class PlanItem(models.Model):
     tempo = models.CharField(max_length=20, blank=True)
     load = models.CharField(max_length=120, blank=True)
     days_per_week = models.PositiveSmallIntegerField(null=True, blank=True)
+    times_per_day = models.PositiveSmallIntegerField("times a day", null=True, blank=True)
     note = models.CharField(max_length=300, blank=True)
     bridge = models.BooleanField(
         default=False, help_text="Kept from the previous stage for the first week (PROTOCOL 3.5)."
@@ -348,6 +362,11 @@ class PlanItem(models.Model):
                 condition=Q(days_per_week__isnull=True)
                 | Q(days_per_week__gte=1, days_per_week__lte=7),
                 name="item_days_1_7",
+            ),
+            models.CheckConstraint(
+                condition=Q(times_per_day__isnull=True)
+                | Q(times_per_day__gte=1, times_per_day__lte=5),
+                name="item_times_per_day_1_5",
             ),
         ]
 

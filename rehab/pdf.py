@@ -301,6 +301,11 @@ def _each_side(exercise: Exercise) -> str:
     return f" each {match.group(1).lower()}" if match else ""
 
 
+def _times_a_day(n: int) -> str:
+    """How often on an exercise day: "once a day", "2 times a day"."""
+    return "once a day" if n == 1 else f"{n} times a day"
+
+
 def dose(item: PlanItem, stage: int) -> dict[str, Any]:
     """The dose of a plan item in words: the big numbers and the lines under them."""
     exercise = item.exercise
@@ -333,17 +338,22 @@ def dose(item: PlanItem, stage: int) -> dict[str, Any]:
     speed = tempo_words(item.tempo)
     if speed:
         details.append(speed[0].upper() + speed[1:])
+    when = []
     if exercise.plyometric and stage == 4:
-        details.append("Jump days only (every third day)")
+        when.append("Jump days only (every third day)")
     elif item.days_per_week:
-        days = (
+        when.append(
             "Every day"
             if item.days_per_week == 7
             else f"{_count(item.days_per_week, 'day')} a week"
         )
         if stage == 4 and not exercise.supporting:
-            days += ", on strength days"
-        details.append(days)
+            when.append("on strength days")
+    if item.times_per_day:
+        when.append(_times_a_day(item.times_per_day))
+    if when:
+        line = ", ".join(when)  # "5 days a week, once a day"
+        details.append(line[0].upper() + line[1:])
     summary = " × ".join(f"{part['number']} {part['unit']}" for part in main)
     return {
         "main": main,

@@ -48,6 +48,7 @@ def default_dose(exercise: Exercise, stage: int) -> dict[str, Any]:
         "rest_s": exercise.rest_s,
         "tempo": exercise.tempo,
         "days_per_week": days,
+        "times_per_day": exercise.times_per_day,
     }
 
 
@@ -128,6 +129,7 @@ def new_draft_from(plan: Plan, user: User, *, note: str = "") -> Plan:
             tempo=item.tempo,
             load=item.load,
             days_per_week=item.days_per_week,
+            times_per_day=item.times_per_day,
             note=item.note,
             bridge=item.bridge,
         )

@@ -106,7 +106,7 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(autouse=True)
 def _exercise_library(request: pytest.FixtureRequest) -> None:
     """Transactional tests flush the database afterwards, which drops the exercise library
-    loaded by a data migration: load it again (idempotent) for the tests that follow."""
+    loaded by data migrations: load it again (idempotent) for the tests that follow."""
     marker = request.node.get_closest_marker("django_db")
     if marker is None or not marker.kwargs.get("transaction"):
         return
@@ -117,3 +117,4 @@ def _exercise_library(request: pytest.FixtureRequest) -> None:
 
     import_module("rehab.migrations.0003_load_exercise_library_v1").load(apps, None)
     import_module("rehab.migrations.0008_exercise_patient_name").name_builtins(apps, None)
+    import_module("rehab.migrations.0009_times_per_day").set_builtin_defaults(apps, None)

@@ -140,6 +140,7 @@ def _formset(plan, **changes):
             f"items-{n}-rest_s": str(item.rest_s if item.rest_s is not None else ""),
             f"items-{n}-tempo": item.tempo,
             f"items-{n}-days_per_week": str(item.days_per_week or ""),
+            f"items-{n}-times_per_day": str(item.times_per_day or ""),
         }
     data.update(changes)
     return data
@@ -172,6 +173,105 @@ def test_bad_doses_are_refused_beside_the_field(world, patient):
 
 def _plan_url(name, plan):
     return reverse(name, args=[plan.patient.public_id, plan.public_id])
+
+
+# -- Times a day (PROTOCOL 1.3: stage-1 isometrics 1-2 times a day) ---------------------------
+
+
+@pytest.fixture
+def stage1_plan(world):
+    patient = make_patient(world.clinic, world.physio, stage=1)
+    return plans.create_from_template(patient, 1, world.physio)
+
+
+@pytest.mark.parametrize("model", ["exercise", "item"])
+@pytest.mark.parametrize("times", [0, 6])
+def test_times_a_day_outside_1_to_5_is_refused_by_the_database(stage1_plan, model, times):
+    item = stage1_plan.items.select_related("exercise").first()
+    row = item.exercise if model == "exercise" else item
+    row.times_per_day = times
+    with pytest.raises(IntegrityError), transaction.atomic():
+        row.save()
+
+
+@pytest.mark.django_db
+def test_the_library_sets_once_a_day_on_the_stage1_isometrics_only():
+    times = dict(Exercise.objects.filter(clinic=None).values_list("code", "times_per_day"))
+    isometrics = {"S1-01", "S1-02", "S1-03", "S1-04", "S1-05", "S1-06"}
+    assert {code for code, n in times.items() if n is not None} == isometrics
+    assert {times[code] for code in isometrics} == {1}  # the lower end of "1-2 times a day"
+
+
+def test_the_migration_leaves_clinic_exercises_alone(world):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    own = Exercise.objects.create(
+        clinic=world.clinic, code="S1-01", name="Own hold", stage_min=1, stage_max=1,
+        hip_flexion_max_deg=0, dose_type="isometric_hold", patient_text="Hold.",
+    )  # fmt: skip
+    import_module("rehab.migrations.0009_times_per_day").set_builtin_defaults(apps, None)
+    own.refresh_from_db()
+    assert own.times_per_day is None
+
+
+def test_new_plans_take_the_exercise_default_and_new_versions_keep_the_items(world, stage1_plan):
+    times = dict(stage1_plan.items.values_list("exercise__code", "times_per_day"))
+    assert times == {
+        "S1-01": 1, "S1-03": 1, "S1-04": 1, "S1-05": 1, "SUP-23": None, "SUP-25": None,
+    }  # fmt: skip
+    stage1_plan.items.filter(exercise__code="S1-01").update(times_per_day=2)
+    plans.issue(stage1_plan, stage1_plan.lock_version, world.physio)
+    draft = plans.new_draft_from(stage1_plan, world.physio)
+    assert draft.items.get(exercise__code="S1-01").times_per_day == 2
+    assert draft.items.get(exercise__code="S1-03").times_per_day == 1
+    heel_dig = Exercise.objects.get(clinic=None, code="S1-02")
+    added = plans.add_exercise(draft, draft.lock_version, heel_dig, world.physio)
+    assert added.times_per_day == 1
+
+
+def test_the_editor_saves_times_a_day_and_the_plan_shows_it(world, stage1_plan):
+    client = client_for(world.physio)
+    page = client.get(_plan_url("rehab:plan", stage1_plan)).content.decode()
+    assert 'for="id_items-0-times_per_day"' in page and "Times a day" in page
+    assert 'name="items-0-times_per_day" value="1" min="1" max="5"' in page  # S1-01's default
+    data = _formset(stage1_plan, **{"items-0-times_per_day": "2", "items-4-times_per_day": ""})
+    assert client.post(_plan_url("rehab:plan_save", stage1_plan), data).status_code == 302
+    assert stage1_plan.items.get(exercise__code="S1-01").times_per_day == 2
+    assert stage1_plan.items.get(exercise__code="SUP-23").times_per_day is None
+    plans.issue(stage1_plan, stage1_plan.lock_version + 1, world.physio)
+    body = client.get(_plan_url("rehab:plan", stage1_plan)).content.decode()
+    assert "30 s hold; rest 60 s; 5 days a week; 2 times a day</p>" in body
+    assert "30 s hold; rest 60 s; 7 days a week; once a day</p>" in body
+
+
+@pytest.mark.parametrize("typed", ["0", "6"])
+def test_times_a_day_outside_1_to_5_is_refused_beside_the_field(world, stage1_plan, typed):
+    data = _formset(
+        stage1_plan,
+        **{"items-0-times_per_day": typed, "items-0-sets": "4", "items-1-note": "Keep this"},
+    )
+    response = client_for(world.physio).post(_plan_url("rehab:plan_issue", stage1_plan), data)
+    body = response.content.decode()
+    assert response.status_code == 200
+    message = "Enter 1 to 5 times a day, or leave it empty."
+    # Beside the field: after its input and before the next field's.
+    field = body.index('id="id_items-0-times_per_day"')
+    assert field < body.index(message, field) < body.index('id="id_items-0-note"')
+    # And in the summary at the top, linked to the field.
+    assert f'<a href="#id_items-0-times_per_day">{html.escape(_first_name(stage1_plan))}, ' in body
+    assert f"times a day</a>: {message}" in body
+    # What else was typed is still on the page, and nothing was saved or issued.
+    assert 'name="items-0-times_per_day" value="' + typed + '"' in body
+    assert 'name="items-0-sets" value="4"' in body and 'value="Keep this"' in body
+    stage1_plan.refresh_from_db()
+    first = stage1_plan.items.first()
+    assert stage1_plan.is_draft and (first.times_per_day, first.sets) == (1, 5)
+
+
+def _first_name(plan):
+    return plan.items.select_related("exercise").first().exercise.name
 
 
 def test_issuing_saves_the_doses_on_screen_first(world, patient):
@@ -372,7 +472,25 @@ def test_clinic_admin_hides_builtins_and_adds_own_exercises(world):
     own.patient_name = ""
     assert own.printed_name == "Wall sit hold"  # none given: the clinic's name is printed
     assert own.hip_flexion_text == "≤20°"  # the library shows the angle, not a dash
+    assert own.times_per_day is None  # not said
     assert (
         client_for(world.physio).post(reverse("rehab:exercise_toggle", args=[squat.pk])).status_code
         == 403
     )
+
+
+@pytest.mark.parametrize(("typed", "saved"), [("2", 2), ("", None), ("6", "refused")])
+def test_a_clinic_exercise_can_say_how_many_times_a_day(world, typed, saved):
+    hold = {
+        "name": "Wall press hold", "stage_min": "1", "stage_max": "1", "hip_flexion_max_deg": "0",
+        "dose_type": "isometric_hold", "days_per_week": "5", "times_per_day": typed,
+        "min_hours_between_sessions": "0", "patient_text": "Press your heel into the wall.",
+    }  # fmt: skip
+    response = client_for(world.admin).post(reverse("rehab:exercise_create"), hold)
+    if saved == "refused":
+        assert response.status_code == 200
+        assert "Enter 1 to 5 times a day, or leave it empty." in response.content.decode()
+        assert not Exercise.objects.filter(clinic=world.clinic).exists()
+        return
+    assert response.status_code == 302
+    assert Exercise.objects.get(clinic=world.clinic).times_per_day == saved
