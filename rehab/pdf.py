@@ -301,9 +301,13 @@ def _each_side(exercise: Exercise) -> str:
     return f" each {match.group(1).lower()}" if match else ""
 
 
-def _times_a_day(n: int) -> str:
-    """How often on an exercise day: "once a day", "2 times a day"."""
-    return "once a day" if n == 1 else f"{n} times a day"
+def _times_a_day(n: int) -> dict[str, str]:
+    """How often on an exercise day, as a big number and its unit: "once a day" has none."""
+    return (
+        {"number": "", "unit": "once a day"}
+        if n == 1
+        else {"number": str(n), "unit": "times a day"}
+    )
 
 
 def dose(item: PlanItem, stage: int) -> dict[str, Any]:
@@ -349,14 +353,19 @@ def dose(item: PlanItem, stage: int) -> dict[str, Any]:
         )
         if stage == 4 and not exercise.supporting:
             when.append("on strength days")
-    if item.times_per_day:
-        when.append(_times_a_day(item.times_per_day))
     if when:
-        line = ", ".join(when)  # "5 days a week, once a day"
+        line = ", ".join(when)
         details.append(line[0].upper() + line[1:])
+    # UX.md: the times a day go with the big numbers ("3 sets, 45 seconds, 5 times a day").
+    per_day = _times_a_day(item.times_per_day) if item.times_per_day else None
     summary = " × ".join(f"{part['number']} {part['unit']}" for part in main)
+    if per_day:
+        summary = ", ".join(
+            filter(None, [summary, f"{per_day['number']} {per_day['unit']}".strip()])
+        )
     return {
         "main": main,
+        "per_day": per_day,
         "summary": summary,
         "details": details,
         "load": _clean(item.load),

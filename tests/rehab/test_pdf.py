@@ -155,20 +155,19 @@ def test_the_dose_reads_in_plain_words():
     plan = issued_plan(1)
     item = plan.items.select_related("exercise").get(exercise__code="S1-01")
     dose = pdf.dose(item, 1)
-    assert dose["summary"] == "5 sets × 30 seconds"
-    assert dose["details"] == ["Rest 1 minute between sets", "5 days a week, once a day"]
+    assert dose["summary"] == "5 sets × 30 seconds, once a day"  # UX.md: in the big numbers
+    assert dose["details"] == ["Rest 1 minute between sets", "5 days a week"]
     item.sets, item.hold_s, item.rest_s, item.days_per_week = 3, 45, 90, 7
     item.times_per_day = 2
-    assert pdf.dose(item, 1)["summary"] == "3 sets × 45 seconds"
-    assert pdf.dose(item, 1)["details"] == [
-        "Rest 90 seconds between sets",
-        "Every day, 2 times a day",
-    ]
+    assert pdf.dose(item, 1)["summary"] == "3 sets × 45 seconds, 2 times a day"
+    assert pdf.dose(item, 1)["details"] == ["Rest 90 seconds between sets", "Every day"]
     item.times_per_day = None  # not said: the days alone
+    assert pdf.dose(item, 1)["summary"] == "3 sets × 45 seconds"
     assert pdf.dose(item, 1)["details"][-1] == "Every day"
     item.days_per_week = None
     item.times_per_day = 1
-    assert pdf.dose(item, 1)["details"][-1] == "Once a day"
+    assert pdf.dose(item, 1)["details"] == ["Rest 90 seconds between sets"]
+    assert pdf.dose(item, 1)["summary"] == "3 sets × 45 seconds, once a day"
     pallof = plan.items.select_related("exercise").get(exercise__code="SUP-25")
     pallof.hold_s = 3
     assert pdf.dose(pallof, 1)["details"][0] == "Hold each one for 3 seconds"
@@ -191,8 +190,9 @@ def test_the_printed_programme_says_how_many_times_a_day():
     draft.items.filter(exercise__code="S1-01").update(times_per_day=2)
     plans.issue(draft, draft.lock_version, draft.created_by)
     text = flat(text_of(pdf.render_programme(draft, paused=False)))
-    assert "5 days a week, 2 times a day" in text  # S1-01, as the physio set it
-    assert "Every day, once a day" in text  # S1-03 and on: the library's default
+    # UX.md: the times a day are part of the big numbers.
+    assert "5 sets × 30 seconds, 2 times a day" in text  # S1-01, as the physio set it
+    assert "5 sets × 30 seconds, once a day" in text  # S1-03 and on: the library's default
 
 
 @pytest.mark.django_db
