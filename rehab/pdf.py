@@ -49,7 +49,7 @@ from .models import Exercise, Plan, PlanItem
 
 logger = logging.getLogger(__name__)
 
-TEMPLATE_VERSION = "1"  # bump when the document template changes (part of the content hash)
+TEMPLATE_VERSION = "2"  # bump when the document template changes (part of the content hash)
 MAX_PAGES = 40
 
 STATIC_SCHEME = "pht-static:"
