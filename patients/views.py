@@ -265,8 +265,8 @@ DECISION_BOX_FIELDS = (
     "patient_id", "visit_date", "rules_version", "engine_action", "engine_stage",
     "engine_rules", "engine_flags", "engine_urgency", "criteria", "explanation",
     "caution_codes", "status", "final_action", "final_stage", "override_reason",
-    "decided_at", "pause_on_referral", "assessment__public_id", "decided_by__username",
-    "decided_by__first_name", "decided_by__last_name",
+    "decided_at", "pause_on_referral", "override_urgency", "assessment__public_id",
+    "decided_by__username", "decided_by__first_name", "decided_by__last_name",
 )  # fmt: skip
 #: What the charts read of every assessment (progress_charts), loaded as plain rows.
 CHART_FIELDS = (

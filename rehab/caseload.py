@@ -82,11 +82,11 @@ ROW_FIELDS = (
 )  # fmt: skip
 
 
-# The latest decision's status, flags, urgency and assessment, joined for shown rows only.
+# The latest decision's status, flags and assessment, joined for shown rows only (its
+# urgency is the case's urgency_rank, see CaseStatus.URGENCY_OF_RANK).
 DECISION_DETAILS = {
     "decision_flags": F("case__decision__engine_flags"),
     "decision_status": F("case__decision__status"),
-    "decision_urgency": F("case__decision__engine_urgency"),
     "decision_assessment": F("case__decision__assessment__public_id"),
 }
 
@@ -101,7 +101,7 @@ def with_details(base: Annotated, ids: list[int]) -> list[dict[str, Any]]:
     """The patients ``ids`` (in that order) as the values a caseload row shows: one query,
     read as plain values (the page shows 80 patients; building models was a third of it)."""
     rows = base.filter(pk__in=ids).annotate(**DECISION_DETAILS)
-    values = ("pk", *ROW_FIELDS, "last_visit", "decision_action", "has_programme")
+    values = ("pk", *ROW_FIELDS, "last_visit", "decision_action", "urgency_rank", "has_programme")
     found = {row["pk"]: row for row in rows.values(*values, *DECISION_DETAILS)}
     return [found[pk] for pk in ids if pk in found]
 

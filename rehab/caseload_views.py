@@ -32,7 +32,7 @@ from pht_clinic.caching import get_or_compute
 from pht_clinic.html import NOTHING, short_date, url_maker
 
 from . import caseload
-from .models import ACTION_LABELS
+from .models import ACTION_LABELS, CaseStatus
 
 PAGE_SIZE = 50
 OUTCOME_CHART_SECONDS = 300
@@ -297,7 +297,7 @@ def _preview(
     if queue in ("referral", "ready"):
         if user.is_physio and p["decision_assessment"]:
             url = reverse("patients:assessment", args=[public_id, p["decision_assessment"]])
-        urgency = p["decision_urgency"] or ""
+        urgency = CaseStatus.URGENCY_OF_RANK.get(p["urgency_rank"], "")
     elif queue == "overdue" and user.is_physio:
         url = reverse("patients:assessment_create", args=[public_id])
         last = dateformat.format(p["last_visit"], "j M") if p["last_visit"] else "never"

@@ -6,7 +6,7 @@ from django import forms
 from patients.validators import validate_notes
 
 from . import diary, library_v1, rules
-from .models import DiaryEntry, Exercise
+from .models import DiaryEntry, Exercise, ReferralUrgency
 
 OVERRIDE_CHOICES = [
     (rules.Action.STAY.value, "Stay in the current stage"),
@@ -31,6 +31,16 @@ class OverrideForm(forms.Form):
         validators=[validate_notes],
         help_text="Required. It is kept beside the rules' recommendation.",
     )
+    # Nothing is preselected: a silent default would file a referral under an urgency nobody
+    # chose (PROTOCOL 6 names none for a clinician's own referral), so whoever refers picks
+    # one, and the form says so beside this field (clean). Ignored for other decisions.
+    urgency = forms.ChoiceField(
+        label="If you refer: how urgent is the referral?",
+        choices=ReferralUrgency.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Required when you refer. It orders the clinic's referral queue.",
+    )
     pause = forms.BooleanField(
         label="If you refer: pause the programme until the patient has been seen",
         required=False,
@@ -49,6 +59,7 @@ class OverrideForm(forms.Form):
         allowed = [c for c in choices if c[0] != engine_action]
         cast(forms.ChoiceField, self.fields["action"]).choices = allowed
         if rules.Action.REFER.value not in {value for value, _ in allowed}:
+            del self.fields["urgency"]
             del self.fields["pause"]
 
     def clean_reason(self) -> str:
@@ -56,6 +67,16 @@ class OverrideForm(forms.Form):
         if not reason:
             raise forms.ValidationError("Give the reason for overriding the recommendation.")
         return reason
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "urgency" not in self.fields:
+            return cleaned
+        if cleaned.get("action") != rules.Action.REFER.value:
+            cleaned["urgency"] = ""
+        elif not cleaned.get("urgency"):
+            self.add_error("urgency", "Choose how urgent the referral is.")
+        return cleaned
 
 
 # The range of the times_per_day constraints (rehab.models); empty means not said.

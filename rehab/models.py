@@ -45,6 +45,15 @@ def parameters_for(clinic: Clinic) -> rules.Parameters:
     return row.parameters() if row else rules.DEFAULT
 
 
+class ReferralUrgency(models.TextChoices):
+    """How urgent a clinician's own referral is: the urgencies of the rules' referrals
+    (PROTOCOL 6; CAUTION never refers), with the same codes."""
+
+    EMERGENCY = "EMERGENCY", "Emergency (same day)"
+    URGENT = "URGENT", "Urgent"
+    ROUTINE = "ROUTINE", "Routine"
+
+
 class StageDecision(models.Model):
     """The rules' recommendation at a signed assessment, and what the clinician accepted.
 
@@ -85,6 +94,9 @@ class StageDecision(models.Model):
     # A clinician who refers (overriding the rules) may pause the programme until the patient
     # has been seen, as a red-flag referral does (the override form ticks it by default).
     pause_on_referral = models.BooleanField(default=False)
+    # How urgent that referral is: PROTOCOL is silent on a clinician's own referral, so the
+    # override form asks (rehab.forms.OverrideForm); empty for every other decision.
+    override_urgency = models.CharField(max_length=10, choices=ReferralUrgency.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -107,6 +119,15 @@ class StageDecision(models.Model):
                 | Q(status="overridden") & ~Q(final_action="") & ~Q(override_reason=""),
                 name="decision_status_consistent",
             ),
+            models.CheckConstraint(
+                condition=Q(override_urgency="")
+                | Q(
+                    status="overridden",
+                    final_action="REFER",
+                    override_urgency__in=ReferralUrgency.values,
+                ),
+                name="decision_override_urgency_with_referral",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -119,6 +140,16 @@ class StageDecision(models.Model):
     @property
     def accepted_action(self) -> str:
         return self.final_action or self.engine_action
+
+    @property
+    def accepted_urgency(self) -> str:
+        """The urgency of the accepted referral: the clinician's when they overrode the
+        rules to refer, else the rules' (PROTOCOL 6); empty when the accepted action is not a
+        referral. It orders and labels the caseload's referral queue
+        (rehab.services.case_status_fields) and is shown in the decision box."""
+        if self.accepted_action != rules.Action.REFER:
+            return ""
+        return self.override_urgency or self.engine_urgency
 
     @property
     def unmet_criteria(self) -> list[dict[str, object]]:
@@ -515,7 +546,7 @@ class CaseStatus(models.Model):
     # The last REGRESS or AMBER decision, or flagged diary entry (the flare queue).
     last_flare_on = models.DateField(null=True, blank=True)
     # Copied from that decision so that every caseload queue filters and sorts on this row
-    # alone (the rules' urgency as a rank: 0 emergency ... 3 none; rehab.caseload).
+    # alone (StageDecision.accepted_urgency as a rank: 0 emergency ... 3 none; rehab.caseload).
     decision_on = models.DateField(null=True, blank=True)
     urgency_rank = models.PositiveSmallIntegerField(default=3)
     # Waiting for the clinician while the rules recommend progressing or completing.
@@ -528,6 +559,9 @@ class CaseStatus(models.Model):
     # The referral queue's order: the most urgent first; CAUTION and none last.
     URGENCY_RANK = {"EMERGENCY": 0, "URGENT": 1, "ROUTINE": 2}
     NO_URGENCY = 3
+    # The queue's label read back from the rank, so that the caseload shows the urgency it
+    # sorts by without joining the decision for it.
+    URGENCY_OF_RANK = {rank: urgency for urgency, rank in URGENCY_RANK.items()}
 
     class Meta:
         indexes = [

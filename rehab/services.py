@@ -207,6 +207,7 @@ def record_decision(assessment: Assessment, user: User) -> StageDecision:
             "decided_by": None,
             "decided_at": None,
             "pause_on_referral": False,
+            "override_urgency": "",
         },
     )
     audit.record(None, "decision_recommended", actor=user, patient=patient, obj=stored)
@@ -277,12 +278,19 @@ def confirm(decision: StageDecision, user: User) -> StageDecision:
 
 @transaction.atomic
 def override(
-    decision: StageDecision, user: User, action: rules.Action, reason: str, pause: bool = False
+    decision: StageDecision,
+    user: User,
+    action: rules.Action,
+    reason: str,
+    pause: bool = False,
+    urgency: str = "",
 ) -> StageDecision:
-    """Record the clinician's own decision; ``pause`` (with REFER) pauses the programme until
-    the patient has been seen."""
+    """Record the clinician's own decision; with REFER, ``pause`` pauses the programme until
+    the patient has been seen and ``urgency`` (a ReferralUrgency) is how urgent it is."""
     decision = _lock_pending(decision)
-    decision.pause_on_referral = pause and action is rules.Action.REFER
+    referral = action is rules.Action.REFER
+    decision.pause_on_referral = pause and referral
+    decision.override_urgency = urgency if referral else ""
     decision.status = StageDecision.Status.OVERRIDDEN
     decision.final_action = action.value
     decision.final_stage = stage_after(action, decision.stage_before)
@@ -370,7 +378,7 @@ def case_status_fields(
         "decision_action": latest.accepted_action if latest else "",
         "decision_on": latest.visit_date if latest else None,
         "urgency_rank": CaseStatus.URGENCY_RANK.get(
-            latest.engine_urgency if latest else "", CaseStatus.NO_URGENCY
+            latest.accepted_urgency if latest else "", CaseStatus.NO_URGENCY
         ),
         "ready_to_progress": bool(
             latest

@@ -79,6 +79,7 @@ def decision_override(request: Request, public_id: str, assessment_id: str) -> H
                 action,
                 form.cleaned_data["reason"],
                 pause=bool(form.cleaned_data.get("pause")),
+                urgency=form.cleaned_data.get("urgency", ""),
             )
         except services.AlreadyDecided:
             messages.info(request, "This recommendation has already been decided.")

@@ -260,7 +260,10 @@ def test_the_decision_box_reads_only_what_was_loaded(
     if state == "confirmed":
         confirm(visit.decision, world.physio)
     elif state == "overridden":
-        override(visit.decision, world.physio, rules.Action.REFER, "Query <lumbar> source")
+        override(
+            visit.decision, world.physio, rules.Action.REFER, "Query <lumbar> source",
+            urgency="URGENT",
+        )  # fmt: skip
     client = client_for(getattr(world, persona))
     url = reverse("patients:detail", args=[patient.public_id])
     client.get(url)  # warm the session
@@ -274,6 +277,7 @@ def test_the_decision_box_reads_only_what_was_loaded(
         assert decision.get_status_display() in body
     if state == "overridden" and persona == "physio":
         assert "Reason for the override: Query &lt;lumbar&gt; source" in body
+        assert "Refer (URGENT)" in body
         assert f"by {world.physio.display_name} on" in body
 
 

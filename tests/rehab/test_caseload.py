@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from patients.forms import clinic_today
 from patients.models import Patient
-from rehab import caseload, caseload_views, plans, rules
+from rehab import caseload, caseload_views, plans, rules, services
 from rehab.models import ACTION_LABELS
 from rehab.services import confirm
 
@@ -115,6 +115,43 @@ def test_referrals_are_ordered_by_urgency(world):
     base = caseload.caseload(world.admin)
     referral = caseload.queues(base, world.clinic, clinic_today(world.clinic))[0]
     assert [p.last_name for p in referral.patients] == ["Emergency", "Routine"]
+
+
+def test_a_clinicians_referral_is_queued_and_labelled_by_the_urgency_they_chose(world):
+    """An override to REFER carries the clinician's urgency into the referral queue's order
+    and label; one recorded without it (before the override form asked) still sorts last."""
+    rules_routine = started(world, last_name="RulesRoutine")
+    review(
+        world, rules_routine, 2, confirm_it=False, red_flags_none=None,
+        red_flags=["RF_INFLAMMATORY"],
+    )  # fmt: skip
+    for name, urgency in (
+        ("Unrecorded", ""),
+        ("OwnUrgent", "URGENT"),
+        ("OwnEmergency", "EMERGENCY"),
+    ):
+        patient = started(world, last_name=name)
+        visit = review(world, patient, 1, confirm_it=False, G1_nprs="4")
+        assert visit.decision.engine_action != "REFER"
+        services.override(
+            visit.decision, world.physio, rules.Action.REFER, "Query lumbar source", urgency=urgency
+        )
+    base = caseload.caseload(world.admin)
+    referral = caseload.queues(base, world.clinic, clinic_today(world.clinic))[0]
+    assert [p.last_name for p in referral.patients] == [
+        "OwnEmergency", "OwnUrgent", "RulesRoutine", "Unrecorded"
+    ]  # fmt: skip
+    body = client_for(world.admin).get(reverse("rehab:caseload")).content.decode()
+    section = re.search(r'id="queue-referral".*?</ul>', body, re.S)
+    assert section
+    previews = re.findall(
+        r'<li><a href="[^"]+">Pat (\w+)</a>(?: <span class="flag text-danger">(\w+)</span>)?</li>',
+        section.group(0),
+    )
+    assert previews == [
+        ("OwnEmergency", "EMERGENCY"), ("OwnUrgent", "URGENT"), ("RulesRoutine", "ROUTINE"),
+        ("Unrecorded", ""),
+    ]  # fmt: skip
 
 
 def test_rows_and_queue_previews_link_to_the_work_each_needs(world):

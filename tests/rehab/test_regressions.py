@@ -1,5 +1,6 @@
 """Defects found in review, each pinned by a test."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from accounts.models import AuditEvent
 from patients.forms import AssessmentForm, clinic_today
 from patients.services import save_assessment
 from rehab import caseload, plans, programmes, rules, services, tasks
-from rehab.models import Exercise, Plan
+from rehab.models import CaseStatus, Exercise, Plan, StageDecision
 
 from ..conftest import client_for
 from ..factories import assessment_post, make_assessment, make_patient
@@ -224,7 +225,11 @@ def test_a_clinicians_referral_pauses_the_programme_when_ticked(world, pause):
     client = client_for(world.physio)
     form = client.get(url).context["form"]
     assert form.fields["pause"].initial is True  # ticked unless the clinician unticks it
-    data = {"action": "REFER", "reason": "Query lumbar source: GP review first"}
+    data = {
+        "action": "REFER",
+        "reason": "Query lumbar source: GP review first",
+        "urgency": "ROUTINE",
+    }
     assert client.post(url, data | ({"pause": "on"} if pause else {})).status_code == 302
     patient.refresh_from_db()
     assert patient.status == ("paused" if pause else "active")
@@ -232,11 +237,77 @@ def test_a_clinicians_referral_pauses_the_programme_when_ticked(world, pause):
     assert ("The programme is paused until the patient has been seen." in page) is pause
 
 
-def test_the_pause_is_not_offered_when_referring_is_not_a_choice(world):
+def test_the_pause_and_the_urgency_are_not_offered_when_referring_is_not_a_choice(world):
     patient, _ = started(world)
     flagged = cauda_equina(world, patient, days_ago=1)
     url = reverse("rehab:decision_override", args=[patient.public_id, flagged.public_id])
-    assert "pause" not in client_for(world.physio).get(url).context["form"].fields
+    fields = client_for(world.physio).get(url).context["form"].fields
+    assert "pause" not in fields and "urgency" not in fields
+
+
+URGENCY_MISSING = "Choose how urgent the referral is."
+
+
+def test_a_clinicians_referral_must_say_how_urgent_it_is(world):
+    patient, _ = started(world)
+    review = make_assessment(patient, world.physio, visit_date=day(world, 1), G1_nprs="4")
+    url = reverse("rehab:decision_override", args=[patient.public_id, review.public_id])
+    client = client_for(world.physio)
+    field = client.get(url).context["form"].fields["urgency"]
+    assert field.initial is None  # nothing chosen for the clinician
+    assert [value for value, _ in field.choices] == ["EMERGENCY", "URGENT", "ROUTINE"]
+    data = {"action": "REFER", "reason": "Query lumbar source: GP review first", "pause": "on"}
+    refused = client.post(url, data)
+    assert refused.status_code == 200
+    body = refused.content.decode()
+    # In the summary at the top, and beside the field (which names it for screen readers).
+    assert f"If you refer: how urgent is the referral?</a>: {URGENCY_MISSING}</li>" in body
+    beside = re.search(r'<div id="id_urgency_error" class="invalid-feedback">(.*?)</div>', body)
+    assert beside and URGENCY_MISSING in beside.group(1)
+    assert 'aria-describedby="id_urgency_helptext id_urgency_error"' in body
+    review.decision.refresh_from_db()
+    assert review.decision.is_pending
+    assert client.post(url, data | {"urgency": "URGENT"}).status_code == 302
+    decision = StageDecision.objects.get(pk=review.decision.pk)
+    assert decision.override_urgency == "URGENT" and decision.accepted_urgency == "URGENT"
+    assert decision.history.latest().override_urgency == "URGENT"  # kept in the history
+    assert AuditEvent.objects.filter(action="decision_overridden").exists()
+    page = client.get(reverse("patients:detail", args=[patient.public_id])).content.decode()
+    assert "Refer (URGENT) (stage 1)." in page
+
+
+def test_the_urgency_is_kept_only_with_a_referral(world):
+    patient, _ = started(world)
+    review = make_assessment(patient, world.physio, visit_date=day(world, 1), G1_nprs="4")
+    url = reverse("rehab:decision_override", args=[patient.public_id, review.public_id])
+    data = {"action": "REGRESS", "reason": "Flared after a race", "urgency": "EMERGENCY"}
+    assert client_for(world.physio).post(url, data).status_code == 302
+    decision = StageDecision.objects.get(pk=review.decision.pk)
+    assert decision.final_action == "REGRESS"
+    assert decision.override_urgency == "" and decision.accepted_urgency == ""
+
+
+def test_an_amendment_keeps_the_urgency_with_the_clinicians_referral(world):
+    patient, _ = started(world)
+    older = make_assessment(
+        patient, world.physio, visit_date=day(world, 5), sitting_tolerance_min="20"
+    )
+    services.confirm(older.decision, world.physio)
+    latest = make_assessment(patient, world.physio, visit_date=day(world, 2))
+    assert latest.decision.engine_action != "REFER"
+    services.override(
+        latest.decision, world.physio, rules.Action.REFER, "Query lumbar source",
+        urgency="EMERGENCY",
+    )  # fmt: skip
+    _amend(world, patient, older, sitting_tolerance_min="45")  # the same recommendation
+    latest.decision.refresh_from_db()
+    assert latest.decision.status == "overridden"
+    assert latest.decision.override_urgency == "EMERGENCY"
+    assert CaseStatus.objects.get(patient=patient).urgency_rank == 0
+    _amend(world, patient, older, sitting_tolerance_min="100")  # now a regression (R3d)
+    latest.decision.refresh_from_db()
+    assert latest.decision.is_pending and latest.decision.override_urgency == ""
+    assert CaseStatus.objects.get(patient=patient).urgency_rank == CaseStatus.NO_URGENCY
 
 
 def test_a_plan_for_another_stage_cannot_be_issued(world):
