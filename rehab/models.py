@@ -163,7 +163,8 @@ class StageDecision(models.Model):
 
     @property
     def is_referral(self) -> bool:
-        return self.engine_action == rules.Action.REFER
+        """The rules refer, or the clinician did (UX.md: referrals are impossible to miss)."""
+        return rules.Action.REFER in (self.engine_action, self.accepted_action)
 
     @property
     def blocking(self) -> bool:

@@ -274,6 +274,14 @@ def test_a_clinicians_referral_must_say_how_urgent_it_is(world):
     assert AuditEvent.objects.filter(action="decision_overridden").exists()
     page = client.get(reverse("patients:detail", args=[patient.public_id])).content.decode()
     assert "Refer (URGENT) (stage 1)." in page
+    # As hard to miss as the rules' referrals (UX.md), and said to be the clinician's.
+    assert (
+        "Referral: URGENT (the physiotherapist's decision). "
+        "Programme paused until the patient has been seen." in page
+    )
+    # The clinic admin's summary names the clinician's decision too.
+    summary = client_for(world.admin).get(reverse("patients:detail", args=[patient.public_id]))
+    assert "Overridden: Refer, urgency URGENT." in summary.content.decode()
 
 
 def test_the_urgency_is_kept_only_with_a_referral(world):
