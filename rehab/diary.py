@@ -26,17 +26,47 @@ def usual_morning_pain(patient: Patient) -> int | None:
     return latest.nprs_morning_baseline if latest else None
 
 
-def is_flare(
+def flare_reasons(
     exercise_pain: int | None, next_morning: int | None, usual: int | None, patient: Patient
-) -> bool:
+) -> dict[str, int]:
+    """The pains that flag a day, by field: exercise pain at EX_PAIN_REGRESS or more (R3a),
+    a next-morning pain DELTA24_REGRESS or more above the usual (R3b)."""
     params = parameters_for(patient.clinic)
+    reasons: dict[str, int] = {}
     if exercise_pain is not None and exercise_pain >= params.EX_PAIN_REGRESS:
-        return True
-    return (
+        reasons["exercise_pain"] = exercise_pain
+    if (
         next_morning is not None
         and usual is not None
         and next_morning - usual >= params.DELTA24_REGRESS
+    ):
+        reasons["next_morning_pain"] = next_morning
+    return reasons
+
+
+def is_flare(
+    exercise_pain: int | None, next_morning: int | None, usual: int | None, patient: Patient
+) -> bool:
+    return bool(flare_reasons(exercise_pain, next_morning, usual, patient))
+
+
+def newly_flagged(before: DiaryEntry | None, after: DiaryEntry) -> bool:
+    """Whether a save is news for the pain rule: the day is flagged and was not, or it has a
+    reason it did not have, or a pain behind one went higher. The patient is then given the
+    red-zone advice again; a correction of a day already flagged (a note, a next-morning pain
+    within the usual) is not news. The flag itself, for the clinician, is the same either way."""
+    if not after.flagged:
+        return False
+    if before is None or not before.flagged:
+        return True
+    patient = after.patient
+    old = flare_reasons(
+        before.exercise_pain, before.next_morning_pain, before.usual_morning_pain, patient
     )
+    new = flare_reasons(
+        after.exercise_pain, after.next_morning_pain, after.usual_morning_pain, patient
+    )
+    return any(field not in old or pain > old[field] for field, pain in new.items())
 
 
 @transaction.atomic
@@ -88,6 +118,16 @@ def version(entry: DiaryEntry | None) -> str:
     return f"{entry.day:%Y-%m-%d}@{entry.updated_at.astimezone(UTC):%Y%m%dT%H%M%S%f}"
 
 
+def entry_at(patient: Patient, started_from: str) -> DiaryEntry | None:
+    """The saved entry a form started from (its `version`), if it is still as the form saw it."""
+    try:
+        day = date.fromisoformat(started_from.partition("@")[0])
+    except ValueError:
+        return None
+    entry = patient.diary.filter(day=day).first()
+    return entry if entry is not None and version(entry) == started_from else None
+
+
 def shown(field: str, value: Any) -> str:
     """An answer as the patient reads it (yes/no, n/10), empty when not recorded."""
     if value is None or value == "":
@@ -137,6 +177,8 @@ class Outcome:
     created: bool = False
     changes: tuple[Change, ...] = ()
     held: bool = False
+    #: The save flagged the day afresh (see newly_flagged); False when held.
+    new_flag: bool = False
 
 
 @transaction.atomic
@@ -150,11 +192,13 @@ def save_day(
 ) -> Outcome:
     existing = patient.diary.select_for_update().filter(day=day).first()
     if existing is None:
-        return Outcome(record(patient, plan, day, values, source), created=True)
+        entry = record(patient, plan, day, values, source)
+        return Outcome(entry, created=True, new_flag=newly_flagged(None, entry))
     diff = tuple(changes(existing, values))
     if started_from != version(existing) and any(c.replaces for c in diff):
         return Outcome(existing, changes=diff, held=True)
-    return Outcome(record(patient, plan, day, values, source), changes=diff)
+    entry = record(patient, plan, day, values, source)
+    return Outcome(entry, changes=diff, new_flag=newly_flagged(existing, entry))
 
 
 @dataclass(frozen=True)

@@ -274,6 +274,8 @@ class ClinicExerciseForm(forms.ModelForm):
 
 
 PAIN_CHOICES = [(str(n), str(n)) for n in range(11)]
+#: A patient sees these, not Django's defaults ("This field is required.").
+PICK_ONE = {"invalid_choice": "Choose one of the answers shown."}
 
 
 class DiaryForm(forms.Form):
@@ -286,12 +288,17 @@ class DiaryForm(forms.Form):
     day = forms.DateField(
         label="Which day is this about?",
         widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": "Choose the day this is about.",
+            "invalid": "That is not a date we know. Choose the day again.",
+        },
     )
     session_done = forms.TypedChoiceField(
         label="Did you do your exercises that day?",
         choices=[("yes", "Yes"), ("no", "No")],
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
+        error_messages={**PICK_ONE, "required": "Answer “Yes” or “No”."},
     )
     plyometric_day = forms.TypedChoiceField(
         label="Was it a jump day (hops, bounds, swings)?",
@@ -299,6 +306,7 @@ class DiaryForm(forms.Form):
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
         required=False,
+        error_messages=PICK_ONE,
     )
     exercise_pain = forms.TypedChoiceField(
         label="Worst pain in your buttock during the exercises (0 = none, 10 = worst)",
@@ -308,6 +316,7 @@ class DiaryForm(forms.Form):
         widget=forms.RadioSelect,
         required=False,
         help_text="Only if you exercised. If you answer “No” above, this is left empty.",
+        error_messages=PICK_ONE,
     )
     next_morning_pain = forms.TypedChoiceField(
         label="Pain the next morning when you got up (0 = none, 10 = worst)",
@@ -317,10 +326,15 @@ class DiaryForm(forms.Form):
         empty_value=None,
         widget=forms.RadioSelect,
         required=False,
+        error_messages=PICK_ONE,
     )
     note = forms.CharField(
         label="Anything else? (optional)",
         max_length=500,
+        error_messages={
+            "max_length": "Please keep the note to %(limit_value)d characters or fewer "
+            "(it has %(show_value)d)."
+        },
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
         validators=[validate_notes],

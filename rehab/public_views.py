@@ -6,12 +6,13 @@ rate-limited per address and per link (SECURITY.md "patient links")."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -27,9 +28,12 @@ from .forms import DiaryForm
 from .models import DiaryEntry, PatientLink, Plan, RenderJob
 from .views import _serve
 
-#: Wrong tokens allowed per address per hour, and downloads per link per hour.
+#: Wrong tokens allowed per address per hour, and uses of a download link per hour.
 INVALID_PER_HOUR = 30
 USES_PER_HOUR = 30
+#: Uses of a diary link per hour: the page, each day opened and each save (a post and the
+#: page after it), so a patient catching up on two weeks at once uses about 45.
+DIARY_USES_PER_HOUR = 120
 
 
 class TooManyRequests(Exception):
@@ -44,9 +48,10 @@ def _rate_limited(request: HttpRequest, link: PatientLink | None) -> bool:
         return (
             events.filter(action="patient_link_invalid", ip_address=ip).count() >= INVALID_PER_HOUR
         )
+    limit = DIARY_USES_PER_HOUR if link.purpose == PatientLink.Purpose.DIARY else USES_PER_HOUR
     return (
         events.filter(action="patient_link_used", object_ref=f"rehab.patientlink:{link.pk}").count()
-        >= USES_PER_HOUR
+        >= limit
     )
 
 
@@ -181,9 +186,29 @@ def _day_asked(request: HttpRequest, first_day: date | None, today: date) -> tup
     return asked, False
 
 
+def _saved_key(patient: Patient) -> str:
+    return f"diary_saved:{patient.public_id}"
+
+
+def _saved_notice(outcome: diary.Outcome, ignored_pain: int | None) -> dict[str, Any]:
+    """What the page after a save tells the patient, kept in the session across the redirect
+    (JSON: the day as text)."""
+    return {
+        "day": outcome.entry.day.isoformat(),
+        "created": outcome.created,
+        "changes": [str(change) for change in outcome.changes],
+        "ignored_pain": ignored_pain,
+        "flagged": outcome.entry.flagged,
+        "new_flag": outcome.new_flag,
+    }
+
+
 def _diary(
     request: HttpRequest, patient: Patient, plan: Plan, source: str, template_context: dict
 ) -> HttpResponse:
+    """A save redirects to the diary without ?day (POST/redirect/GET): the page then says
+    which day was saved and opens on today, as the address says, and reloading it does not
+    post again. A form with errors, or held before replacing a saved entry, is shown again."""
     today = clinic_today(patient.clinic)
     first_day = plan.issued_at.astimezone(patient.clinic.tzinfo).date() if plan.issued_at else None
 
@@ -191,10 +216,17 @@ def _diary(
         entry = patient.diary.filter(day=day).first()
         return DiaryForm(stage=plan.stage, first_day=first_day, today=today, entry=entry)
 
-    outcome = ignored_pain = None
+    outcome = ignored_pain = saved = None
     day_refused = False
     if request.method == "POST":
-        form = DiaryForm(request.POST, stage=plan.stage, first_day=first_day, today=today)
+        form = DiaryForm(
+            request.POST,
+            stage=plan.stage,
+            first_day=first_day,
+            today=today,
+            # Shown again after a mistake, the form still says which saved entry it changes.
+            entry=diary.entry_at(patient, request.POST.get("started_from", "")),
+        )
         if form.is_valid():
             data = form.cleaned_data
             values = {
@@ -218,11 +250,14 @@ def _diary(
                     again, stage=plan.stage, first_day=first_day, today=today, entry=outcome.entry
                 )
             else:
-                form = start_from(today)
+                request.session[_saved_key(patient)] = _saved_notice(outcome, ignored_pain)
+                return redirect(request.path)
     else:
+        saved = request.session.pop(_saved_key(patient), None)
+        if saved is not None:
+            saved["day"] = date.fromisoformat(saved["day"])
         day, day_refused = _day_asked(request, first_day, today)
         form = start_from(day)
-    saved = outcome.entry if outcome is not None and not outcome.held else None
     entries = list(patient.diary.order_by("-day")[:14])
     return render(
         request,
@@ -244,12 +279,13 @@ def _diary(
                 and e.next_morning_pain is None
                 and today - timedelta(days=2) <= e.day < today
                 and e != form.entry
+                and (first_day is None or e.day >= first_day)
             ],
             "patient": patient,
             "clinic": patient.clinic,
             "plan": plan,
             "pain_rule": library_v1.PAIN_TRAFFIC_LIGHT,
-            "flare": saved is not None and saved.flagged,
+            "first_day": first_day,
         },
         status=200,
     )

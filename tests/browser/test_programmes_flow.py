@@ -13,8 +13,8 @@ from pypdf import PdfReader
 
 from accounts.models import User
 from patients.forms import clinic_today
-from rehab import plans, programmes, tasks
-from rehab.models import RenderJob
+from rehab import diary, plans, programmes, tasks
+from rehab.models import PatientLink, RenderJob
 from rehab.services import confirm
 
 from ..factories import PASSWORD, make_assessment, make_patient, make_user
@@ -155,3 +155,46 @@ def test_phone_diary_from_the_printed_link_flags_the_caseload(live_server, brows
     staff_page.goto(f"{live_server.url}/caseload/?queue=flare")
     expect(staff_page.locator("table.table-caseload")).to_contain_text("Suzuki")
     staff.close()
+
+
+def test_phone_diary_after_a_save_and_after_a_mistake(live_server, browser, world):
+    plan = issued_plan(world, first_name="Hana", last_name="Suzuki")
+    _, token = programmes.create_link(plan, world.physio, PatientLink.Purpose.DIARY)
+    today = clinic_today(world.clinic)
+    yesterday = today - timedelta(days=1)
+    diary.record(plan.patient, plan, yesterday, {"session_done": True, "exercise_pain": 7}, "link")
+    phone = browser.new_context(
+        viewport={"width": 375, "height": 700}, is_mobile=True, java_script_enabled=False
+    )
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/d/{token}/")
+    page.get_by_role(
+        "link", name=f"Add next-morning pain for {yesterday:%a} {yesterday.day}"
+    ).first.click()
+    expect(page).to_have_url(re.compile(rf"\?day={yesterday.isoformat()}$"))
+    page.locator("fieldset", has_text="Pain the next morning").get_by_text("2", exact=True).click()
+    page.get_by_role("button", name="Save changes").click()
+    # The address and the form agree (today), and the top of the screen says which day was
+    # saved: calmly, since the day was already flagged and the morning is as usual.
+    expect(page).to_have_url(f"{live_server.url}/d/{token}/")
+    status = page.get_by_role("status")
+    expect(status).to_contain_text(f"Updated your entry for {yesterday:%a} {yesterday.day}")
+    expect(status).to_contain_text("still marked “pain up”")
+    expect(status).to_be_in_viewport()
+    expect(page.get_by_text("Your pain went up")).to_have_count(0)
+    expect(page.get_by_label("Which day is this about?")).to_have_value(today.isoformat())
+    # A mistake is told at the top of the screen, and beside the field it links to.
+    page.get_by_label("Which day is this about?").fill((today + timedelta(days=1)).isoformat())
+    page.locator("fieldset", has_text="Did you do your exercises").get_by_text(
+        "No", exact=True
+    ).click()
+    page.get_by_role("button", name="Save this day").click()
+    summary = page.get_by_role("alert").filter(has_text="Nothing saved yet")
+    expect(summary).to_be_in_viewport()
+    summary.get_by_role("link", name="This day has not happened yet").click()
+    expect(page.get_by_label("Which day is this about?")).to_have_accessible_description(
+        re.compile("This day has not happened yet")
+    )
+    expect(page.get_by_label("Which day is this about?")).to_be_in_viewport()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.close()

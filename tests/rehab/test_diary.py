@@ -1,5 +1,6 @@
 """The patient's diary between visits (issue 9)."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -21,10 +22,7 @@ def day(world, days_ago):
     return clinic_today(world.clinic) - timedelta(days=days_ago)
 
 
-@pytest.fixture
-def plan(world):
-    account = make_user(world.clinic, User.Role.PATIENT, username="diarist")
-    patient = make_patient(world.clinic, world.physio, user=account, last_name="Diarist")
+def issued_plan(world, patient):
     first = make_assessment(
         patient, world.physio, visit_date=day(world, 20).isoformat(), G1_nprs="2",
         nprs_morning_baseline="2",
@@ -36,6 +34,14 @@ def plan(world):
     issued.issued_at = timezone.now() - timedelta(days=19)
     issued.save()
     return issued
+
+
+@pytest.fixture
+def plan(world):
+    account = make_user(world.clinic, User.Role.PATIENT, username="diarist")
+    return issued_plan(
+        world, make_patient(world.clinic, world.physio, user=account, last_name="Diarist")
+    )
 
 
 @pytest.fixture
@@ -52,7 +58,8 @@ def post_day(client, url, when, **values):
         "next_morning_pain": "2",
     }
     data.update(values)
-    return client.post(url, {k: v for k, v in data.items() if v is not None})
+    # A save redirects to the diary (POST/redirect/GET): the page after it is what the patient sees.
+    return client.post(url, {k: v for k, v in data.items() if v is not None}, follow=True)
 
 
 @pytest.mark.parametrize(
@@ -169,10 +176,22 @@ def test_wrong_tokens_are_rate_limited(world, plan, monkeypatch):
 def test_a_link_is_rate_limited(world, plan, link, monkeypatch):
     from rehab import public_views
 
-    monkeypatch.setattr(public_views, "USES_PER_HOUR", 2)
+    monkeypatch.setattr(public_views, "DIARY_USES_PER_HOUR", 2)
     client = client_for(None)
     codes = [client.get(reverse("public:diary", args=[link])).status_code for _ in range(3)]
     assert codes == [200, 200, 429]
+
+
+def test_a_patient_can_catch_up_on_two_weeks_within_the_diary_links_hourly_limit(world, plan, link):
+    client = client_for(None)
+    url = reverse("public:diary", args=[link])
+    assert client.get(url).status_code == 200
+    for days_ago in range(1, 15):
+        opened = client.get(url, {"day": day(world, days_ago).isoformat()})
+        assert opened.status_code == 200, days_ago
+        saved = post_day(client, url, day(world, days_ago))  # the post and the page after it
+        assert saved.status_code == 200, days_ago
+    assert DiaryEntry.objects.count() == 14
 
 
 def test_the_patient_account_reaches_the_diary(world, plan):
@@ -289,7 +308,7 @@ def test_saving_over_a_days_entry_first_shows_what_would_be_lost(world, plan, li
         assert change in body
     assert response.context["form"]["next_morning_pain"].value() == "2"  # their answers stay
     # Confirming replaces it, and says so.
-    response = client.post(url, as_sent(response))
+    response = client.post(url, as_sent(response), follow=True)
     assert saved(plan.patient, when) == (False, None, 2, "")
     body = response.content.decode()
     assert f"Updated your entry for {shown(when)}: exercised yes changed to no;" in body
@@ -301,7 +320,9 @@ def test_the_next_morning_pain_is_added_to_yesterdays_entry(world, plan, link, p
     client, url = diary_url(patient_side, plan, link)
     when = day(world, 1)
     blank = client.get(url)
-    first = client.post(url, as_sent(blank, day=when, session_done="yes", exercise_pain="3"))
+    first = client.post(
+        url, as_sent(blank, day=when, session_done="yes", exercise_pain="3"), follow=True
+    )
     assert f"Saved: a new entry for {shown(when)}." in first.content.decode()
     page = client.get(url)  # the next day: the page asks for the morning after
     body = page.content.decode()
@@ -311,7 +332,7 @@ def test_the_next_morning_pain_is_added_to_yesterdays_entry(world, plan, link, p
     assert form.entry == DiaryEntry.objects.get()
     assert (form["session_done"].value(), form["exercise_pain"].value()) == ("yes", 3)
     assert f"Your entry for {shown(when)}" in page.content.decode()
-    response = client.post(url, as_sent(page, next_morning_pain="4"))
+    response = client.post(url, as_sent(page, next_morning_pain="4"), follow=True)
     assert saved(plan.patient, when) == (True, 3, 4, "")
     body = response.content.decode()
     assert f"Updated your entry for {shown(when)}: pain next morning 4/10 added." in body
@@ -375,7 +396,7 @@ def test_a_next_morning_pain_ticked_by_mistake_can_be_cleared(world, plan, link)
     )  # fmt: skip
     page = client.get(url, {"day": when.isoformat()})
     assert '<input type="radio" name="next_morning_pain" value=""' in page.content.decode()
-    response = client.post(url, as_sent(page, next_morning_pain=""))
+    response = client.post(url, as_sent(page, next_morning_pain=""), follow=True)
     assert saved(plan.patient, when) == (True, 2, None, "")
     assert "pain next morning 1/10 removed" in response.content.decode()
 
@@ -391,3 +412,145 @@ def test_a_paused_patient_is_told_to_stop_not_to_carry_on(world, plan, link, pat
     if patient_side == "account":
         home = client.get(reverse("dashboard")).content.decode()
         assert "Your programme is paused." in home
+
+
+# -- After a save, a flagged day saved again, and mistakes (review on a 375 px phone) ---------
+
+
+def test_a_save_redirects_to_the_diary_and_names_the_day_saved(world, plan, link):
+    client, url = diary_url("link", plan, link)
+    when = day(world, 3)
+    diary.record(plan.patient, plan, when, {"session_done": True, "exercise_pain": 2}, "link")
+    page = client.get(url, {"day": when.isoformat()})
+    response = client.post(f"{url}?day={when.isoformat()}", as_sent(page, next_morning_pain="1"))
+    # POST/redirect/GET: the address no longer says ?day=, and reloading posts nothing again.
+    assert response.status_code == 302 and response["Location"] == url
+    after = client.get(url)
+    body = after.content.decode()
+    assert f"Updated your entry for {shown(when)}: pain next morning 1/10 added." in body
+    assert after.context["form"]["day"].value() == day(world, 0)  # today, as the address says
+    assert "Add a day" in body
+    again = client.get(url).content.decode()  # said once
+    assert "Updated your entry" not in again
+
+
+def test_what_a_save_said_stays_with_that_patient(world, plan, link):
+    client, url = diary_url("link", plan, link)
+    client.post(url, {"day": day(world, 1).isoformat(), "session_done": "no"})
+    other = make_patient(world.clinic, world.physio, last_name="Other")
+    other_plan = issued_plan(world, other)
+    _, other_token = programmes.create_link(other_plan, world.physio, PatientLink.Purpose.DIARY)
+    body = client.get(reverse("public:diary", args=[other_token])).content.decode()
+    assert "Saved: a new entry" not in body
+    assert "Saved: a new entry" in client.get(url).content.decode()
+
+
+def _flagged_yesterday(world, plan, **values):
+    when = day(world, 1)
+    base = {"session_done": True, "exercise_pain": 7, "next_morning_pain": None, "note": ""}
+    diary.record(plan.patient, plan, when, {**base, **values}, "link")
+    return when
+
+
+@pytest.mark.parametrize(
+    ("change", "news"),
+    [
+        ({"next_morning_pain": "2"}, False),  # next morning as usual: nothing new
+        ({"next_morning_pain": "3"}, False),  # one above usual: not a reason
+        ({"note": "still sore"}, False),
+        ({"exercise_pain": "6"}, False),  # corrected down, still red
+        ({"exercise_pain": "8"}, True),  # higher
+        ({"next_morning_pain": "5"}, True),  # a new reason: the morning after is worse
+    ],
+)
+def test_saving_a_day_already_flagged_again_is_news_only_when_the_pain_is(
+    world, plan, link, change, news
+):
+    client, url = diary_url("link", plan, link)
+    when = _flagged_yesterday(world, plan)
+    page = client.get(url, {"day": when.isoformat()})
+    response = client.post(url, as_sent(page, **change), follow=True)
+    body = response.content.decode()
+    assert ("Your pain went up" in body) is news
+    assert ("still marked “pain up”" in body) is not news
+    assert "keep going" not in body
+    # The clinician's side is unchanged: still flagged, one patient once in the flare queue.
+    entry = DiaryEntry.objects.get()
+    assert entry.flagged and plan.patient.case.last_flare_on == when
+    base = caseload.caseload(world.admin)
+    flare = next(
+        q for q in caseload.queues(base, world.clinic, day(world, 0)) if q.key == "flare"
+    )  # fmt: skip
+    assert [p.last_name for p in flare.patients] == ["Diarist"]
+
+
+def test_a_day_flagged_by_its_morning_is_news_when_it_was_not_flagged(world, plan, link):
+    when = day(world, 1)
+    first = diary.save_day(
+        plan.patient, plan, when, {"session_done": True, "exercise_pain": 3}, "link"
+    )
+    assert not first.entry.flagged and not first.new_flag
+    values = {"session_done": True, "exercise_pain": 3, "next_morning_pain": 4}
+    second = diary.save_day(plan.patient, plan, when, values, "link", diary.version(first.entry))
+    assert second.entry.flagged and second.new_flag
+    third = diary.save_day(
+        plan.patient, plan, when, {**values, "note": "ok"}, "link", diary.version(second.entry)
+    )
+    assert third.entry.flagged and not third.new_flag
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"day": ""}, "day", "Choose the day this is about."),
+        ({"day": "2026-02-30"}, "day", "That is not a date we know. Choose the day again."),
+        ({"session_done": None}, "session_done", "Answer “Yes” or “No”."),
+        ({"exercise_pain": None}, "exercise_pain", "Tell us the worst pain during the exercises"),
+        ({"next_morning_pain": "11"}, "next_morning_pain", "Choose one of the answers shown."),
+        ({"note": "x" * 501}, "note", "Please keep the note to 500 characters or fewer (it has"),
+    ],
+)
+def test_a_mistake_is_told_at_the_top_and_beside_its_field_and_loses_nothing(
+    world, plan, link, change, field, message
+):
+    client, url = diary_url("link", plan, link)
+    when = day(world, 1)
+    diary.record(
+        plan.patient, plan, when,
+        {"session_done": True, "exercise_pain": 3, "next_morning_pain": 1, "note": "stiff"},
+        "link",
+    )  # fmt: skip
+    page = client.get(url, {"day": when.isoformat()})
+    sent = as_sent(page, **{"note": "stiffer", **change})
+    response = client.post(f"{url}?day={when.isoformat()}", sent)
+    assert response.status_code == 200
+    assert saved(plan.patient, when) == (True, 3, 1, "stiff")  # nothing saved or lost
+    body = response.content.decode()
+    # A summary at the top of the page (a phone shows the top after posting), linking to
+    # the field, says nothing was saved.
+    top = body.index('id="errors"')
+    assert top < body.index("How much pain is OK?")
+    assert "Nothing saved yet" in body[top:] and f"Your entry for {shown(when)} is still" in body
+    assert f'<a href="#id_{field}_group">{message}' in body
+    # Beside the field, between its question and its answers, tied to it for screen readers.
+    group = re.search(rf'id="id_{field}_group".*?(?:_group"|</form>)', body, re.S).group(0)
+    error = f'<p class="text-danger fw-bold fs-6 mb-2" id="id_{field}_error">Error: {message}'
+    assert error in group
+    assert group.index(error) < group.index("<input" if field != "note" else "<textarea")
+    described = re.search(r'aria-describedby="([^"]*)"', group)
+    assert described and f"id_{field}_error" in described.group(1).split()
+    # The patient's answers are still in the form, and it still says which entry it changes.
+    form = response.context["form"]
+    assert form["note"].value() == ("x" * 501 if field == "note" else "stiffer")
+    assert form.entry == DiaryEntry.objects.get()
+    assert "Save changes" in body
+
+
+def test_days_before_the_programme_offer_no_change_that_would_be_refused(world, plan, link):
+    client, url = diary_url("link", plan, link)
+    yesterday = day(world, 1)
+    diary.record(plan.patient, plan, yesterday, {"session_done": True, "exercise_pain": 2}, "link")
+    type(plan).objects.filter(pk=plan.pk).update(issued_at=timezone.now())  # a new programme
+    body = client.get(url).content.decode()
+    assert f"?day={yesterday.isoformat()}" not in body  # it would open today instead
+    assert "From your earlier programme: it can no longer be changed here." in body
