@@ -1,6 +1,7 @@
 """Stage decisions in the app: recorded with their facts, changed only by the clinician."""
 
 import json
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -64,6 +65,18 @@ def test_an_override_needs_a_reason_and_is_kept_beside_the_rules_output(world, p
     )
     body = page.content.decode()
     assert "Very irritable on palpation" in body and "The rules had recommended" in body
+
+
+def test_every_link_of_the_error_summary_leads_to_its_field(world, patient):
+    """A radio group has no single input: its link goes to the first button (WCAG 2.2)."""
+    assessment = make_assessment(patient, world.physio, visit_date="2026-01-05", G1_nprs="2")
+    url = reverse("rehab:decision_override", args=[patient.public_id, assessment.public_id])
+    body = client_for(world.physio).post(url, {"action": "", "reason": ""}).content.decode()
+    summary = re.search(r'<div[^>]*id="error-summary".*?</div>', body, re.S).group(0)
+    targets = re.findall(r'href="#([^"]*)"', summary)
+    assert targets == ["id_action_0", "id_reason"]
+    for target in targets:
+        assert f'id="{target}"' in body
 
 
 def test_the_next_assessment_waits_for_the_pending_decision(world, patient):
