@@ -196,6 +196,16 @@ PLANS = [
     (FAST[:3], 9, False),
 ]
 
+# Demo patients (by index) whose physiotherapist overrode the last recommendation to refer:
+# the reason, how urgent it is, and whether the programme pauses (rehab.forms.OverrideForm).
+CLINICIAN_REFERRALS = {
+    13: (
+        "No change in six weeks and new night pain: GP review to rule out a lumbar source.",
+        "ROUTINE",
+        False,
+    ),
+}
+
 NAMES = [
     ("Amelia", "Hughes"),
     ("Oliver", "Bennett"),
@@ -293,6 +303,7 @@ def _form_data(v: V, when: date, initial: bool, hops: bool = True) -> dict[str, 
 
 def seed_patients(clinic: Clinic, physios: list[User], count: int) -> int:
     """Create ``count`` demo patients in ``clinic`` unless it already has demo patients."""
+    from rehab import rules
     from rehab import services as rehab_services
 
     if Patient.objects.filter(clinic=clinic, email__endswith="@demo.invalid").exists():
@@ -337,7 +348,13 @@ def seed_patients(clinic: Clinic, physios: list[User], count: int) -> int:
                 raise ValueError(f"demo visit {number} of {patient}: {form.errors.as_json()}")
             assessment = save_assessment(form, physio, sign=True)
             last_visit = number == len(pattern) - 1
-            if not (last_visit and leave_pending):
+            if last_visit and index in CLINICIAN_REFERRALS:
+                reason, urgency, pause = CLINICIAN_REFERRALS[index]
+                rehab_services.override(
+                    assessment.decision, physio, rules.Action.REFER, reason,
+                    pause=pause, urgency=urgency,
+                )  # fmt: skip
+            elif not (last_visit and leave_pending):
                 rehab_services.confirm(assessment.decision, physio)
         patient.refresh_from_db()
         if patient.stage is not None and index % 8 != 7:  # a few are left without a programme

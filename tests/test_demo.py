@@ -25,6 +25,12 @@ def test_seed_demo_is_idempotent_and_covers_every_stage():
     assert set(ours.values_list("stage", flat=True)) >= {1, 2, 3, 4}
     assert ours.filter(status="paused").exists()  # a red-flag referral
     assert StageDecision.objects.filter(status="pending").exists()  # waiting for a physio
+    # A physiotherapist's own referral, with how urgent it is, beside the rules' referrals.
+    referred = StageDecision.objects.filter(
+        status="overridden", final_action="REFER", patient__clinic=riverside
+    ).get()
+    assert referred.override_urgency == "ROUTINE" and referred.override_reason
+    assert referred.patient.case.urgency_rank == 2  # ordered in the referral queue
     issued = Plan.objects.filter(status="issued", patient__clinic=riverside)
     assert issued.count() >= 30
     assert RenderJob.objects.filter(plan__in=issued).count() == issued.count()
