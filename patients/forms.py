@@ -152,6 +152,21 @@ NEURO_FLAGS = {
     "slr_positive": "RF_NEURO_SIGNS",
 }
 RED_FLAG_LABELS = dict(RED_FLAG_CHOICES)
+#: The examined numbers shown with last visit's value beside them (UX.md), and their units.
+PREVIOUS_UNITS = {
+    "nprs_morning_baseline": "/10",
+    "nprs_24h_after_hardest": "/10",
+    "nprs_exercise_max": "/10",
+    "nprs_adl_typical_7d": "/10",
+    "nprs_worst_7d": "/10",
+    "sitting_tolerance_min": " min",
+    "ischial_tenderness": "/10",
+    "groc": "",
+    "knee_flexion_strength_left_n": " N",
+    "knee_flexion_strength_right_n": " N",
+    "running_km_week": " km",
+    "sport_sessions_week": "",
+}
 #: A review's session counts and follow-up pains: optional when a red flag is recorded.
 REVIEW_BOOKKEEPING = (
     "nprs_24h_after_hardest",
@@ -160,6 +175,12 @@ REVIEW_BOOKKEEPING = (
     "sessions_done_since_last",
     "plyo_sessions_since_last",
 )
+
+
+def _holds_value(field: forms.BoundField) -> bool:
+    """The field has a value to show: posted, saved or filled in (0 counts; unticked not)."""
+    value = field.value()
+    return value is not False and value not in (None, "", [])
 
 
 class AssessmentForm(forms.ModelForm):
@@ -171,7 +192,7 @@ class AssessmentForm(forms.ModelForm):
     red_flags = forms.MultipleChoiceField(
         choices=RED_FLAG_CHOICES,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         label="Red flags found",
     )
     visah_8_band = forms.TypedChoiceField(
@@ -383,23 +404,29 @@ class AssessmentForm(forms.ModelForm):
 
     def _show_previous(self, previous: Assessment) -> None:
         """Last visit's values beside each field (UX.md: physiotherapists)."""
-        for name in (
-            "nprs_morning_baseline",
-            "nprs_24h_after_hardest",
-            "nprs_exercise_max",
-            "nprs_adl_typical_7d",
-            "nprs_worst_7d",
-            "sitting_tolerance_min",
-        ):
+        for name, unit in PREVIOUS_UNITS.items():
             value = getattr(previous, name)
             if value is not None:
-                unit = " min" if name == "sitting_tolerance_min" else "/10"
-                self.fields[name].help_text = f"Last visit: {value}{unit}. " + (
-                    self.fields[name].help_text or ""
-                )
+                self._add_previous(name, f"{value}{unit}")
+        for name in ("night_pain", "sitting_surface"):
+            if getattr(previous, name):
+                self._add_previous(name, getattr(previous, f"get_{name}_display")().lower())
         for test in previous.load_tests.all():
-            if test.nprs is not None and f"{test.code}_nprs" in self.fields:
-                self.fields[f"{test.code}_nprs"].help_text = f"Last visit: {test.nprs}/10"
+            familiar = test.reproduces_familiar_pain
+            for part, value in (
+                ("nprs", None if test.nprs is None else f"{test.nprs}/10"),
+                ("reps", test.reps),
+                ("load_kg", None if test.load_kg is None else f"{test.load_kg} kg"),
+                ("familiar", None if familiar is None else ("yes" if familiar else "no")),
+            ):
+                if value is not None:
+                    self._add_previous(f"{test.code}_{part}", value)
+
+    def _add_previous(self, name: str, value: Any) -> None:
+        help_text = self.fields[name].help_text
+        self.fields[name].help_text = f"Last visit: {value}" + (
+            f". {help_text}" if help_text else ""
+        )
 
     def _prefill(self, prefill: Any) -> None:
         """Values from the patient's diary since the last visit (issue 9), each saying where
@@ -415,11 +442,15 @@ class AssessmentForm(forms.ModelForm):
     def sections(self) -> list[dict[str, Any]]:
         """The sections with their bound fields, in the order a physiotherapist examines.
         A section holding a field with an error is open, so that the error beside the field
-        shows and the error summary's link lands on a visible field."""
+        shows and the error summary's link lands on a visible field; so is one holding a value
+        (typed before a failed submit, saved in a draft, or from the diary), so that nothing
+        recorded is hidden, such as the neurological sign behind a red-flag error."""
         sections = []
         for section in self.section_names():
             fields = [self[name] for name in section["fields"]]
-            is_open = section["open"] or any(field.errors for field in fields)
+            is_open = section["open"] or any(
+                field.errors or _holds_value(field) for field in fields
+            )
             sections.append({**section, "fields": fields, "open": is_open})
         return sections
 

@@ -17,18 +17,23 @@ def _base_class(widget: forms.Widget) -> str:
     return "form-control"
 
 
-@register.filter
-def control(field: forms.BoundField) -> SafeString:
-    """The field's widget with Bootstrap classes, its error state and its descriptions."""
-    css = _base_class(field.field.widget) + (" is-invalid" if field.errors else "")
+def _described_by(field: forms.BoundField) -> str:
+    """The ids of the field's help and errors, as written by :func:`field_group`."""
     described = []
     if field.help_text:
         described.append(f"{field.auto_id}_help")
     if field.errors:
         described.append(f"{field.auto_id}_error")
+    return " ".join(described)
+
+
+@register.filter
+def control(field: forms.BoundField) -> SafeString:
+    """The field's widget with Bootstrap classes, its error state and its descriptions."""
+    css = _base_class(field.field.widget) + (" is-invalid" if field.errors else "")
     attrs: dict[str, str | bool] = {"class": css}
-    if described:
-        attrs["aria-describedby"] = " ".join(described)
+    if described := _described_by(field):
+        attrs["aria-describedby"] = described
     if field.errors:
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)
@@ -49,7 +54,7 @@ _CHECKBOX = (
     "  {}\n  {}\n</div>\n"
 )
 _CHOICES = (
-    '<fieldset class="mb-2">\n  <legend class="form-label fs-6">{}</legend>\n  {}\n\n'
+    '<fieldset class="mb-2"{}>\n  <legend class="form-label fs-6">{}</legend>\n  {}\n\n'
     "  {}\n  {}\n</fieldset>\n"
 )
 _CHOICE = '<div class="form-check">{}<label class="form-check-label" for="{}">{}</label></div>'
@@ -63,7 +68,8 @@ _REQUIRED = mark_safe('<span aria-hidden="true">*</span>')
 @register.filter
 def field_group(field: forms.BoundField) -> SafeString:
     """The field in Bootstrap's markup: its label, its control, the errors next to it and
-    its help, the last two named by the control's aria-describedby (see :func:`control`)."""
+    its help, the last two named by the control's aria-describedby (see :func:`control`), or
+    by the fieldset's for a group of checkboxes."""
     errors = ""
     if field.errors:
         errors = format_html_join(
@@ -84,7 +90,10 @@ def field_group(field: forms.BoundField) -> SafeString:
         choices = format_html_join(
             "", _CHOICE, ((c.tag(), c.id_for_label, c.choice_label) for c in field)
         )
-        return format_html(_CHOICES, field.label, choices, errors, help_text)
+        # The group's error and help are read out on entering it (as GOV.UK's checkboxes do).
+        described = _described_by(field)
+        group = format_html(' aria-describedby="{}"', described) if described else ""
+        return format_html(_CHOICES, group, field.label, choices, errors, help_text)
     required = _REQUIRED if field.field.required else ""
     return format_html(
         _OTHER, field.id_for_label, field.label, required, control(field), errors, help_text

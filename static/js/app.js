@@ -1,3 +1,10 @@
+// After a failed submit, take the keyboard to the error summary at the top (UX.md "Everyone"):
+// its links lead to each field, and a screen reader reads the list out.
+(function () {
+  "use strict";
+  var summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
+})();
 // Idle-timeout warning (SECURITY.md "sessions"): warn before the server ends the session.
 (function () {
   "use strict";

@@ -92,6 +92,61 @@ def test_a_collapsed_section_with_an_error_opens(world, patient):
     assert Assessment.objects.count() == 1
 
 
+def test_a_red_flag_error_links_to_the_first_red_flag_and_shows_the_sign_behind_it(world, patient):
+    first = make_assessment(patient, world.physio, visit_date="2026-01-05", G1_nprs="2")
+    confirm(first.decision, world.physio)  # stage 2
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    data = assessment_post(visit_date="2026-01-14", slr_positive="on", groc="2")
+    body = client_for(world.physio).post(url, data).content.decode()
+    summary = re.search(r'<div class="alert alert-danger".*?</div>', body, re.S)
+    assert summary
+    # A group of checkboxes has no id of its own: "#" led to the top of the page.
+    assert '<a href="#id_red_flags_0">Red flags found</a>' in summary.group(0)
+    assert 'id="id_red_flags_0"' in body
+    assert '<fieldset class="mb-2" aria-describedby="id_red_flags_error">' in body
+    assert 'class="form-check-input" id="id_red_flags_0"' in body
+    # Folded sections holding what was typed open again: the sign and the GROC stay in view.
+    for title in ("Neurological screen", "Other measures"):
+        assert re.search(rf'<details class="form-section[^"]*" open>\s*<summary>{title}<', body)
+    assert re.search(r'<details class="form-section[^"]*">\s*<summary>Other load tests<', body)
+    assert Assessment.objects.count() == 1
+
+
+def test_a_draft_opens_the_folded_sections_it_has_values_in(world, patient):
+    # A GROC of 0 ("no change") is a value like any other.
+    draft = make_assessment(patient, world.physio, sign=False, visit_date="2026-01-05", groc="0")
+    url = reverse("patients:assessment_edit", args=[patient.public_id, draft.public_id])
+    sections = {
+        s["title"]: s["open"] for s in client_for(world.physio).get(url).context["form"].sections()
+    }
+    assert sections["Other measures"] and not sections["Patient-specific functional scale"]
+
+
+def test_last_visits_values_are_beside_every_examined_field(world, patient):
+    first = make_assessment(
+        patient, world.physio, visit_date="2026-01-05", G1_nprs="2", sitting_surface="padded",
+        ischial_tenderness="4", night_pain="positional", G1_reps="5", G1_load_kg="0",
+        G1_familiar="no", knee_flexion_strength_right_n="250.5",
+    )  # fmt: skip
+    confirm(first.decision, world.physio)  # stage 2: G1 is now among the other load tests
+    form = (
+        client_for(world.physio)
+        .get(reverse("patients:assessment_create", args=[patient.public_id]))
+        .context["form"]
+    )
+    help_texts = {name: str(form.fields[name].help_text) for name in form.fields}
+    assert help_texts["ischial_tenderness"].startswith("Last visit: 4/10. 0 = no pain")
+    assert help_texts["night_pain"] == "Last visit: positional (eases with a change of position)"
+    assert help_texts["sitting_surface"] == "Last visit: padded"
+    assert help_texts["G1_nprs"] == "Last visit: 2/10"
+    assert help_texts["G1_reps"] == "Last visit: 5"
+    assert help_texts["G1_load_kg"] == "Last visit: 0.0 kg"
+    assert help_texts["G1_familiar"] == "Last visit: no"
+    assert help_texts["knee_flexion_strength_right_n"] == "Last visit: 250.5 N"
+    assert help_texts["knee_flexion_strength_left_n"] == ""  # not measured last time
+    assert help_texts["G2_reps"] == ""
+
+
 def test_a_draft_can_be_edited_without_a_reason_and_signed_later(world, patient):
     assessment = make_assessment(patient, world.physio, sign=False, visit_date="2026-01-05")
     assert not assessment.is_signed and not hasattr(assessment, "decision")

@@ -33,7 +33,10 @@ def test_a_checkbox_has_its_label_after_it_and_its_help_described():
 
 def test_choices_are_a_fieldset_with_escaped_labels():
     html = field_group(Sample({"flags": ["b"]})["flags"])
-    assert html.startswith('<fieldset class="mb-2">\n  <legend class="form-label fs-6">Flags')
+    assert html.startswith(
+        '<fieldset class="mb-2" aria-describedby="id_flags_help">\n'
+        '  <legend class="form-label fs-6">Flags'
+    )
     assert html.count('<div class="form-check">') == 2
     assert '<label class="form-check-label" for="id_flags_1">Second &amp; last</label>' in html
     assert 'value="b" id="id_flags_1" checked' in html
@@ -65,6 +68,8 @@ def test_a_required_field_with_an_error_is_written_in_full():
 
 
 def test_choices_with_an_error_keep_the_error_and_help_inside_the_fieldset():
+    """The fieldset names them, so that a screen reader reads the error on entering the group
+    (the checkboxes have no aria-describedby of their own)."""
     form = Sample({"flags": ["z"]})
     assert not form.is_valid()
     error = form.errors["flags"][0]
@@ -77,10 +82,19 @@ def test_choices_with_an_error_keep_the_error_and_help_inside_the_fieldset():
         )
     )
     assert html == (
-        '<fieldset class="mb-2">\n'
+        '<fieldset class="mb-2" aria-describedby="id_flags_help id_flags_error">\n'
         '  <legend class="form-label fs-6">Flags</legend>\n'
         f"  {choices}\n\n"
         f'  <div class="invalid-feedback d-block" id="id_flags_error">{error}</div>\n'
         '  <div class="form-text" id="id_flags_help">Any that apply.</div>\n'
         "</fieldset>\n"
     )
+
+
+def test_choices_without_help_or_errors_describe_nothing():
+    class Bare(forms.Form):
+        flags = forms.MultipleChoiceField(
+            choices=[("a", "First")], widget=forms.CheckboxSelectMultiple, required=False
+        )
+
+    assert field_group(Bare()["flags"]).startswith('<fieldset class="mb-2">\n')
