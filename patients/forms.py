@@ -122,12 +122,17 @@ class PatientContactForm(PatientForm):
         fields = ["first_name", "last_name", "email", "phone", "physio"]
 
 
+#: A pain score outside the scale, in the clinician's words rather than Django's.
+PAIN_RANGE_ERROR = "Pain is scored from 0 (no pain) to 10 (worst imaginable)."
+
+
 def _pain_field(label: str, required: bool = False) -> forms.IntegerField:
     return forms.IntegerField(
         label=label,
         min_value=0,
         max_value=10,
         required=required,
+        error_messages={"min_value": PAIN_RANGE_ERROR, "max_value": PAIN_RANGE_ERROR},
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": 10}),
     )
 

@@ -79,7 +79,7 @@ def test_a_failed_submit_takes_the_keyboard_to_the_error_summary(
     adl = page.locator("#id_nprs_adl_typical_7d")
     expect(adl).to_be_focused()
     expect(adl).to_have_value("14")  # nothing typed is lost
-    expect(page.locator("#id_nprs_adl_typical_7d_error")).to_contain_text("less than or equal")
+    expect(page.locator("#id_nprs_adl_typical_7d_error")).to_contain_text("Pain is scored from 0")
     # The red flag's link leads to the first red flag, and the sign behind it is on show.
     red_flags = page.locator("#error-summary a", has_text="Red flags found")
     assert red_flags.get_attribute("href") == "#id_red_flags_0"

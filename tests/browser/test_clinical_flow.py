@@ -42,7 +42,7 @@ def test_create_patient_and_record_an_initial_assessment(live_server, page: Page
     page.get_by_label("No red flags found").check()
     page.get_by_role("button", name="Sign and get the recommendation").click()
 
-    expect(page.get_by_role("alert").first).to_contain_text("less than or equal to 10")
+    expect(page.get_by_role("alert").first).to_contain_text("Pain is scored from 0 (no pain) to 10")
     expect(page.get_by_label("Usual morning pain")).to_have_value("3")  # nothing lost
     page.get_by_label("Pain with daily activities (7 days)").fill("4")
     page.get_by_role("button", name="Sign and get the recommendation").click()

@@ -127,12 +127,12 @@ def test_markup_in_names_and_notes_is_shown_as_text(world, patient):
 
 
 BAD_ASSESSMENTS = [
-    ("nprs_morning_baseline", "11", "less than or equal to 10"),
-    ("nprs_morning_baseline", "-1", "greater than or equal to 0"),
+    ("nprs_morning_baseline", "11", "Pain is scored from 0 (no pain) to 10 (worst imaginable)."),
+    ("nprs_morning_baseline", "-1", "Pain is scored from 0 (no pain) to 10"),
     ("nprs_morning_baseline", "", "This field is required"),
     ("nprs_morning_baseline", "three", "Enter a whole number"),
     ("nprs_morning_baseline", "2.5", "Enter a whole number"),
-    ("nprs_adl_typical_7d", "99999999999999999999", "less than or equal to 10"),
+    ("nprs_adl_typical_7d", "99999999999999999999", "Pain is scored from 0 (no pain) to 10"),
     ("sitting_tolerance_min", "241", "less than or equal to 240"),
     ("min_plyo_interval_h", "NaN", "Enter a number"),
     ("visit_date", "2026-13-01", "Enter a valid date"),
