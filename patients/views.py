@@ -31,6 +31,8 @@ from . import services
 from .access import get_assessment_for_user, get_patient_for_user
 from .charts import Chart, Series, StageBand
 from .forms import (
+    NEURO_FLAGS,
+    RED_FLAG_LABELS,
     AmendmentForm,
     AssessmentForm,
     PatientContactForm,
@@ -473,6 +475,34 @@ def _versions(assessment: Assessment) -> list[dict[str, object]]:
     return list(reversed(versions))
 
 
+#: The other measures the detail page lists when recorded: label and unit.
+OTHER_MEASURES = (
+    ("groc", "Global rating of change", " (-7 to +7)"),
+    ("knee_flexion_strength_left_n", "Knee flexion strength, left", " N"),
+    ("knee_flexion_strength_right_n", "Knee flexion strength, right", " N"),
+    ("running_km_week", "Running", " km a week"),
+    ("sport_sessions_week", "Sport", " sessions a week"),
+)
+
+
+def _recorded_findings(assessment: Assessment) -> dict[str, Any]:
+    """What the detail page lists besides the main fields: red flags by name, the positive
+    neurological signs and the other measures that were recorded."""
+    return {
+        "red_flags": [RED_FLAG_LABELS.get(code, code) for code in assessment.red_flags],
+        "neuro_signs": [
+            str(AssessmentForm.base_fields[name].label).lower()  # as ticked on the form
+            for name in NEURO_FLAGS
+            if getattr(assessment, name)
+        ],
+        "other_measures": [
+            (label, f"{value:+d}" if name == "groc" else value, unit)
+            for name, label, unit in OTHER_MEASURES
+            if (value := getattr(assessment, name)) is not None
+        ],
+    }
+
+
 def assessment_detail(request: Request, public_id: str, assessment_id: str) -> HttpResponse:
     assessment = get_assessment_for_user(request, public_id, assessment_id, "clinical")
     decision = getattr(assessment, "decision", None)
@@ -492,5 +522,6 @@ def assessment_detail(request: Request, public_id: str, assessment_id: str) -> H
             "history": history,
             "amended_since": amended_since,
             "latest_visit": latest,
+            **_recorded_findings(assessment),
         },
     )

@@ -355,3 +355,22 @@ def test_ranges_are_checked_by_the_form_not_by_a_query_per_constraint(
     assert not Assessment.objects.filter(patient=patient).exists()
     checks = [c for c in Assessment._meta.constraints if c.__class__.__name__ == "CheckConstraint"]
     assert len(checks) > 20  # what the database still enforces on every write
+
+
+def test_the_detail_page_shows_every_finding_recorded(world, patient):
+    """Red flags by name, the positive neurological signs, tenderness and other measures."""
+    assessment = make_assessment(
+        patient, world.physio, visit_date="2026-01-05", red_flags_none=None,
+        red_flags=["RF_NEURO_SIGNS"], slr_positive="on", nprs_worst_7d="7",
+        ischial_tenderness="6", groc="2", running_km_week="12.5",
+    )  # fmt: skip
+    url = reverse("patients:assessment", args=[patient.public_id, assessment.public_id])
+    body = client_for(world.physio).get(url).content.decode()
+    assert "<li>Neurological signs below the knee, positive slump/SLR</li>" in body
+    assert "RF_NEURO_SIGNS</p>" not in body
+    assert "Positive: straight-leg raise positive" in body
+    assert '<dt class="col-8">Worst (7 days)</dt><dd class="col-4">7/10</dd>' in body
+    assert '<dt class="col-8">Ischial tenderness</dt><dd class="col-4">6/10</dd>' in body
+    assert '<dd class="col-4">+2 (-7 to +7)</dd>' in body
+    assert '<dd class="col-4">12.5 km a week</dd>' in body
+    assert "Knee flexion strength" not in body  # not recorded, not listed
