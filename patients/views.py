@@ -14,6 +14,7 @@ from django.db.models import F, Max, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import get_template, render_to_string
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
@@ -400,7 +401,7 @@ def assessment_create(request: Request, public_id: str) -> HttpResponse:
                 "The assessment has been saved."
                 + (" It is signed." if assessment.is_signed else ""),
             )
-            return redirect("patients:assessment", patient.public_id, assessment.public_id)
+            return _to_assessment(patient, assessment)
     return render(
         request,
         "patients/assessment_form.html",
@@ -424,12 +425,19 @@ def assessment_edit(request: Request, public_id: str, assessment_id: str) -> Htt
         saved = _save(request, form, amend.cleaned_data["reason"] if amend else "")
         if saved is not None:
             messages.success(request, _saved_message(saved, patient, amend is not None))
-            return redirect("patients:assessment", patient.public_id, saved.public_id)
+            return _to_assessment(patient, saved)
     return render(
         request,
         "patients/assessment_form.html",
         {"form": form, "patient": patient, "amend": amend, "assessment": assessment},
     )
+
+
+def _to_assessment(patient: Patient, assessment: Assessment) -> HttpResponse:
+    """The saved assessment's page; a signed one opens at its recommendation, so that the
+    keyboard's next Tab is in the decision box (UX.md: confirming is one click)."""
+    url = reverse("patients:assessment", args=[patient.public_id, assessment.public_id])
+    return redirect(url + ("#recommendation" if assessment.is_signed else ""))
 
 
 def _saved_message(saved: Assessment, patient: Patient, amended: bool) -> str:

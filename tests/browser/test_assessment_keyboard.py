@@ -114,6 +114,16 @@ def test_enter_in_a_field_saves_a_draft_and_never_signs(
     assert saved.sitting_tolerance_min == 30
     assert not saved.is_signed
     assert not StageDecision.objects.filter(assessment=saved).exists()
+    # Signing opens the page at the recommendation: a few Tabs reach "Confirm", not 13.
+    page.get_by_role("link", name="Edit draft").click()
+    page.get_by_role("button", name="Sign and get the recommendation").click()
+    assert page.url.endswith("#recommendation")
+    confirm_button = page.get_by_role("button", name="Confirm:")
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        if confirm_button.evaluate("b => b === document.activeElement"):
+            break
+    expect(confirm_button).to_be_focused()
 
 
 def test_the_focus_ring_shows_on_fields_buttons_and_the_navbar(
