@@ -48,3 +48,18 @@ def get_staff_member_for_admin(request: HttpRequest, public_id: UUID | str) -> U
         audit.record(request, "access_denied", outcome="denied")
         raise Http404("No such staff member")
     return member
+
+
+def may_set_clinical_lead(actor: object, member: User) -> bool:
+    """SECURITY.md "never above own level": a clinic admin grants or revokes the
+    clinical-lead permission of another active clinic admin of their own clinic, never their
+    own, so that nobody gives themself access to clinical records. (The operator's
+    ``manage.py clinical_lead`` serves a clinic with a single admin.)"""
+    return bool(
+        getattr(actor, "is_clinic_admin", False)
+        and getattr(actor, "clinic_id", None) is not None
+        and member.clinic_id == getattr(actor, "clinic_id", None)
+        and member.pk != getattr(actor, "pk", None)
+        and member.is_clinic_admin
+        and member.is_active
+    )

@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import ValidationError
 
 from .models import AuditEvent, Clinic, User
 
@@ -20,11 +22,30 @@ class ClinicAdmin(admin.ModelAdmin):
     list_display = ["name", "time_zone", "is_active"]
 
 
+class OperatorUserChangeForm(UserChangeForm):
+    def clean(self):
+        cleaned = super().clean() or self.cleaned_data
+        # The permission is changed by the audited command only (shown read-only here).
+        if self.instance.clinical_lead and (
+            cleaned.get("role") != User.Role.CLINIC_ADMIN or not cleaned.get("is_active")
+        ):
+            raise ValidationError(
+                "This person is clinical lead: first revoke it with "
+                f"manage.py clinical_lead {self.instance.username} --revoke."
+            )
+        return cleaned
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = OperatorUserChangeForm
     list_display = ["username", "email", "role", "clinic", "is_active", "last_login"]
     list_filter = ["role", "clinic", "is_active"]
-    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("Clinic", {"fields": ("clinic", "role")}))
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
+        ("Clinic", {"fields": ("clinic", "role", "clinical_lead")}),
+    )
+    readonly_fields = ["clinical_lead"]
 
     def has_delete_permission(self, request, obj=None):
         # SECURITY.md "clinical records": a person is deactivated, never deleted.

@@ -45,6 +45,7 @@ def record(
         actor_label=(actor.username if actor else label)[:150],
         role=getattr(actor, "role", "")
         or ("superuser" if getattr(actor, "is_superuser", False) else ""),
+        clinical_lead=bool(getattr(actor, "clinical_lead", False)),
         clinic=clinic,
         action=action,
         patient_ref=getattr(patient, "public_id", None),

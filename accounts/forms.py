@@ -68,6 +68,16 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=ROLE_CHOICES)
 
 
+class ClinicalLeadForm(forms.Form):
+    """The staff page's "Make clinical lead" or "Revoke" button."""
+
+    clinical_lead = forms.ChoiceField(choices=[("grant", "Grant"), ("revoke", "Revoke")])
+
+    @property
+    def grant(self) -> bool:
+        return bool(self.cleaned_data["clinical_lead"] == "grant")
+
+
 class DeactivateForm(forms.Form):
     """The confirmation sent by the staff page once it has shown what deactivating leaves
     behind (the person's current patients and waiting recommendations)."""

@@ -69,6 +69,11 @@ class User(AbstractUser):
     role = models.CharField(max_length=20, choices=Role.choices, blank=True)
     # The login before the current one (the account page shows it; LoginView sets it).
     previous_login = models.DateTimeField(null=True, blank=True)
+    # SECURITY.md "Who may do what": a clinic admin with this permission may read the clinic's
+    # assessments and download its printed programmes, nothing more (patients.access). Another
+    # admin of the clinic or the operator grants it, never the person themself
+    # (services.set_clinical_lead); deactivation or another role takes it away.
+    clinical_lead = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -79,6 +84,12 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=models.Q(role__in=["", "physio", "clinic_admin", "patient"]),
                 name="user_role_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(clinical_lead=False)
+                | models.Q(role="clinic_admin", is_active=True),
+                name="user_clinical_lead_is_active_clinic_admin",
+                violation_error_message="Only an active clinic admin can be clinical lead.",
             ),
         ]
 
@@ -182,6 +193,8 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "staff_role_set_clinic_admin": "Role changed to clinic admin",
     "staff_deactivated": "Staff member deactivated",
     "staff_reactivated": "Staff member reactivated",
+    "clinical_lead_granted": "Clinical-lead permission granted",
+    "clinical_lead_revoked": "Clinical-lead permission revoked",
     # Patients
     "patient_created": "Patient record created",
     "patient_updated": "Patient details changed",
@@ -240,6 +253,8 @@ class AuditEvent(models.Model):
     )
     actor_label = models.CharField(max_length=150, blank=True)
     role = models.CharField(max_length=20, blank=True)
+    # The actor held the clinical-lead permission (a clinic admin reading clinical records).
+    clinical_lead = models.BooleanField(default=False)
     clinic = models.ForeignKey(
         Clinic, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -265,5 +280,7 @@ class AuditEvent(models.Model):
 
     @property
     def role_label(self) -> str:
-        """The role in words ("clinic_admin" -> "Clinic admin"; "superuser" -> "Superuser")."""
-        return str(dict(User.Role.choices).get(self.role) or self.role.capitalize())
+        """The role in words ("clinic_admin" -> "Clinic admin"; "superuser" -> "Superuser"),
+        with the clinical-lead permission the actor held ("Clinic admin, clinical lead")."""
+        label = str(dict(User.Role.choices).get(self.role) or self.role.capitalize())
+        return f"{label}, clinical lead" if self.clinical_lead else label

@@ -128,10 +128,52 @@ def _keep_an_admin(member: User) -> None:
         raise LastAdminError
 
 
+class NotClinicAdmin(Exception):
+    """Only an active clinic admin can be given the clinical-lead permission."""
+
+    message = "Only an active clinic admin can be clinical lead."
+
+
+def set_clinical_lead(
+    request: HttpRequest | None, member: User, grant: bool, *, label: str = ""
+) -> bool:
+    """Grant or revoke the clinical-lead permission (who may is ``access.
+    may_set_clinical_lead``'s, or the operator's). Returns whether anything changed; a change
+    is audited."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=member.pk)
+        if grant and not (locked.is_clinic_admin and locked.is_active):
+            raise NotClinicAdmin
+        if locked.clinical_lead == grant:
+            member.clinical_lead = grant
+            return False
+        locked.clinical_lead = member.clinical_lead = grant
+        locked.save(update_fields=["clinical_lead"])
+        audit.record(
+            request,
+            "clinical_lead_granted" if grant else "clinical_lead_revoked",
+            obj=member,
+            clinic=member.clinic,
+            label=label,
+        )
+    return True
+
+
+def _drop_clinical_lead(request: HttpRequest | None, member: User) -> None:
+    """Take the permission away with the role or the account that carried it (call in the
+    transaction that changes them, before saving them: the database refuses a clinical lead
+    who is not an active clinic admin)."""
+    # An UPDATE, not the loaded flag: it waits for, and then undoes, a grant made meanwhile.
+    if User.objects.filter(pk=member.pk, clinical_lead=True).update(clinical_lead=False):
+        audit.record(request, "clinical_lead_revoked", obj=member, clinic=member.clinic)
+    member.clinical_lead = False
+
+
 def set_role(request: HttpRequest, member: User, role: str) -> None:
     with transaction.atomic():
         if role != User.Role.CLINIC_ADMIN:
             _keep_an_admin(member)
+            _drop_clinical_lead(request, member)
         member.role = role
         member.save(update_fields=["role"])
         audit.record(request, f"staff_role_set_{role}", obj=member)
@@ -141,6 +183,7 @@ def deactivate(request: HttpRequest, member: User) -> None:
     """Block the person and end their sessions; everything they authored stays."""
     with transaction.atomic():
         _keep_an_admin(member)
+        _drop_clinical_lead(request, member)
         member.is_active = False
         member.save(update_fields=["is_active"])
         member.invitations.pending().update(revoked_at=timezone.now())
@@ -186,6 +229,8 @@ def deactivate_clinic(clinic: Clinic) -> int:
         clinic.is_active = False
         clinic.save(update_fields=["is_active"])
         user_ids = list(clinic.users.values_list("pk", flat=True))
+        for lead in clinic.users.filter(clinical_lead=True):
+            set_clinical_lead(None, lead, grant=False, label="operator")
         clinic.users.update(is_active=False)
         Invitation.objects.filter(user__clinic=clinic).pending().update(revoked_at=timezone.now())
         end_sessions(user_ids)

@@ -41,6 +41,11 @@ urlpatterns = [
     path("staff/<uuid:public_id>/", views.staff_detail, name="staff_detail"),
     path("staff/<uuid:public_id>/deactivate/", views.staff_deactivate, name="staff_deactivate"),
     path("staff/<uuid:public_id>/reactivate/", views.staff_reactivate, name="staff_reactivate"),
+    path(
+        "staff/<uuid:public_id>/clinical-lead/",
+        views.staff_clinical_lead,
+        name="staff_clinical_lead",
+    ),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("clinic/settings/", views.clinic_settings, name="clinic_settings"),
     path("clinic/rules/", views.clinic_rules, name="clinic_rules"),

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
@@ -29,11 +30,13 @@ from . import audit, pending_form, services
 from .access import (
     STAFF_ROLES,
     get_staff_member_for_admin,
+    may_set_clinical_lead,
     require_clinic_admin,
     require_clinic_staff,
 )
 from .forms import (
     AuditFilterForm,
+    ClinicalLeadForm,
     ClinicSettingsForm,
     DeactivateForm,
     InvitationAcceptForm,
@@ -246,6 +249,7 @@ def staff_detail(request: Request, public_id: str) -> HttpResponse:
             member, open_invitation.expires_at if open_invitation else None, timezone.now()
         ),
         "is_self": member.pk == request.user.pk,
+        "may_set_clinical_lead": may_set_clinical_lead(request.user, member),
         "caseload": _caseload_of(member),
         "confirming": member.is_active and request.GET.get("confirm") == "deactivate",
     }
@@ -277,6 +281,39 @@ def staff_deactivate(request: Request, public_id: str) -> HttpResponse:
                 f"{whom} still assigned to {member.display_name}: "
                 "reassign them from the caseload (link below).",
             )
+    return redirect("staff_detail", member.public_id)
+
+
+@require_POST
+def staff_clinical_lead(request: Request, public_id: str) -> HttpResponse:
+    """Grant or revoke another admin's clinical-lead permission (SECURITY.md matrix: reading
+    the clinic's assessments and downloading its printed programmes); never one's own."""
+    member = get_staff_member_for_admin(request, public_id)
+    if not may_set_clinical_lead(request.user, member):
+        raise PermissionDenied
+    form = ClinicalLeadForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Nothing was changed: use the buttons on this page.")
+        return redirect("staff_detail", member.public_id)
+    name = member.display_name
+    try:
+        changed = services.set_clinical_lead(request, member, form.grant)
+    except services.NotClinicAdmin:
+        messages.error(request, services.NotClinicAdmin.message)
+        return redirect("staff_detail", member.public_id)
+    if not changed:
+        already = "is clinical lead already" if form.grant else "is not clinical lead"
+        messages.info(request, f"Nothing was changed: {name} {already}.")
+    elif form.grant:
+        messages.success(
+            request,
+            f"{name} is now clinical lead: they can read this clinic's assessments and "
+            "download printed programmes, but not record, sign or change anything clinical.",
+        )
+    else:
+        messages.success(
+            request, f"{name} is no longer clinical lead and cannot read assessments any more."
+        )
     return redirect("staff_detail", member.public_id)
 
 

@@ -16,16 +16,50 @@ from accounts import audit
 
 from .models import Assessment, Patient
 
-Need = Literal["status", "clinical", "edit_record", "edit_clinical", "archive"]
+Need = Literal[
+    "status",
+    "clinical",
+    "assessments",
+    "programme_pdf",
+    "edit_record",
+    "edit_clinical",
+    "archive",
+]
 
 #: Which staff roles may do what with a patient of their own clinic (SECURITY.md matrix).
+#: "clinical" is the rest of the clinical record (a plan's content, its renders);
+#: "assessments" reads the visits, charts and decisions; "programme_pdf" downloads a
+#: rendered programme.
 ALLOWED: dict[Need, frozenset[str]] = {
     "status": frozenset({"physio", "clinic_admin", "patient"}),
     "clinical": frozenset({"physio"}),
+    "assessments": frozenset({"physio"}),
+    "programme_pdf": frozenset({"physio"}),
     "edit_record": frozenset({"physio", "clinic_admin"}),
     "edit_clinical": frozenset({"physio"}),
     "archive": frozenset({"physio", "clinic_admin"}),
 }
+
+#: What the clinical-lead permission adds for a clinic admin (SECURITY.md matrix: an
+#: assessment "a clinical-lead permission may grant read"; a plan PDF "download with
+#: clinical-lead permission"). Reading only: every write stays the physiotherapist's.
+CLINICAL_LEAD_ALLOWED: frozenset[Need] = frozenset({"assessments", "programme_pdf"})
+
+
+def may(user: object, need: Need) -> bool:
+    """Whether the person's role, and a clinic admin's clinical-lead permission, allow
+    ``need`` for a patient of their own clinic (the clinic is the query's business:
+    ``Patient.objects.visible_to``). Pages ask this too, to show only what answers."""
+    role = getattr(user, "role", "")
+    if role == "patient":
+        return need == "status"
+    if role in ALLOWED[need]:
+        return True
+    return (
+        role == "clinic_admin"
+        and getattr(user, "clinical_lead", False) is True
+        and need in CLINICAL_LEAD_ALLOWED
+    )
 
 
 def not_found(request: HttpRequest, patient: Patient | None = None) -> Http404:
@@ -47,14 +81,16 @@ def get_patient_for_user(
         )
     except Patient.DoesNotExist:
         raise not_found(request) from None
-    role = getattr(user, "role", "")
-    if role not in ALLOWED[need] or (role == "patient" and need != "status"):
+    if not may(user, need):
         raise PermissionDenied
     return patient
 
 
 def get_assessment_for_user(
-    request: HttpRequest, patient_id: UUID | str, assessment_id: UUID | str, need: Need = "clinical"
+    request: HttpRequest,
+    patient_id: UUID | str,
+    assessment_id: UUID | str,
+    need: Need = "assessments",
 ) -> Assessment:
     patient = get_patient_for_user(request, patient_id, need)
     try:

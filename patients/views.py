@@ -24,12 +24,13 @@ from accounts.access import require_clinic_staff
 from accounts.http import AuthenticatedHttpRequest as Request
 from pht_clinic.caching import get_or_compute
 from pht_clinic.html import NOTHING, short_date, url_maker
+from rehab import programmes
 from rehab import services as rehab_services
 from rehab.models import ACTION_LABELS, StageDecision
 
 from . import charts as charts_module
 from . import services
-from .access import get_assessment_for_user, get_patient_for_user
+from .access import get_assessment_for_user, get_patient_for_user, may
 from .charts import Chart, Series, StageBand
 from .forms import (
     NEURO_FLAGS,
@@ -303,7 +304,9 @@ def patient_detail(request: Request, public_id: str) -> HttpResponse:
     patient = get_patient_for_user(request, public_id, "status")
     if getattr(request.user, "is_patient", False):
         return redirect("dashboard")
-    clinical = request.user.is_physio
+    # A physiotherapist, or a clinical-lead admin reading (SECURITY.md matrix): the clinical
+    # section; only who may record and decide sees the buttons that do.
+    clinical = may(request.user, "assessments")
     # Only the latest decision is loaded as a model, with what its box shows (what the rules
     # saw and said); the stage bands and the table read a few columns of every decision with
     # the visits, as plain rows (a hundred visits made ~200 model instances).
@@ -315,9 +318,14 @@ def patient_detail(request: Request, public_id: str) -> HttpResponse:
     context: dict[str, object] = {
         "patient": patient,
         "clinical": clinical,
+        "can_edit": may(request.user, "edit_clinical"),
         "latest_decision": latest,
         "age": patient.age_on(patient.created_at.date()),
     }
+    if may(request.user, "programme_pdf") and not may(request.user, "clinical"):
+        # A clinical-lead admin downloads the current programme here; a physiotherapist
+        # prints and downloads it on the plan's page.
+        context["programme"] = programmes.current_ready_job(patient)
     if clinical:
         # One query for the charts, the stage bands and the table (oldest first).
         every: list[Any] = list(
@@ -512,7 +520,7 @@ def _recorded_findings(assessment: Assessment) -> dict[str, Any]:
 
 
 def assessment_detail(request: Request, public_id: str, assessment_id: str) -> HttpResponse:
-    assessment = get_assessment_for_user(request, public_id, assessment_id, "clinical")
+    assessment = get_assessment_for_user(request, public_id, assessment_id, "assessments")
     decision = getattr(assessment, "decision", None)
     history = _versions(assessment) if assessment.amended_at else []
     amended_since = rehab_services.changed_since_decided(decision) if decision and history else []
@@ -530,6 +538,7 @@ def assessment_detail(request: Request, public_id: str, assessment_id: str) -> H
             "history": history,
             "amended_since": amended_since,
             "latest_visit": latest,
+            "can_edit": may(request.user, "edit_clinical"),
             **_recorded_findings(assessment),
         },
     )

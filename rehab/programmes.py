@@ -40,6 +40,20 @@ def current_plan(patient: Patient) -> Plan | None:
     return patient.plans.filter(status=Plan.Status.ISSUED).first()
 
 
+def current_ready_job(patient: Patient) -> RenderJob | None:
+    """The latest render of the current (issued) plan if it is ready to download: the one
+    that may be handed out now (after a red-flag referral, the "programme paused" one)."""
+    paused = patient.status == Patient.Status.PAUSED
+    job = (
+        RenderJob.objects.filter(
+            plan__patient=patient, plan__status=Plan.Status.ISSUED, paused=paused
+        )
+        .select_related("plan")
+        .first()
+    )
+    return job if job is not None and job.is_ready else None
+
+
 def request_render(plan: Plan, user: User | None) -> RenderJob:
     """The job for this plan's current content: an existing live one, or a new queued one."""
     paused = plan.patient.status == Patient.Status.PAUSED

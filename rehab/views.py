@@ -464,7 +464,8 @@ def _serve(
 def programme_download(
     request: Request, public_id: str, plan_id: str, job_id: str
 ) -> HttpResponseBase:
-    plan = get_plan_for_user(request, public_id, plan_id)
+    # Physiotherapists, and clinic admins with the clinical-lead permission (patients.access).
+    plan = get_plan_for_user(request, public_id, plan_id, "programme_pdf")
     return _serve(request, _job_for(request, plan, job_id), plan.patient, "programme_downloaded")
 
 

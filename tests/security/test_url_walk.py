@@ -24,7 +24,17 @@ from ..conftest import client_for
 from ..factories import make_assessment, make_patient, make_user
 from ..urlwalk import app_routes
 
-PERSONAS = ("physio", "colleague", "other_physio", "admin", "patient", "anonymous")
+PERSONAS = (
+    "physio",
+    "colleague",
+    "other_physio",
+    "admin",
+    "lead",
+    "other_lead",
+    "patient",
+    "anonymous",
+)
+OUTSIDERS = ("other_physio", "other_lead")
 OURS, THEIRS = "Quokkaclinica", "Wombatforeign"  # names that must not leak across clinics
 
 # route: (method, {persona: status}); "*" is the answer for every persona not named.
@@ -37,20 +47,25 @@ def expect(name: str, method: str = "get", **codes: int) -> None:
 
 
 # Personas: physio (treating), colleague (same clinic), other_physio (another clinic), admin
-# (clinic admin), patient (the patient's own account), anonymous. F: forbidden for the role.
+# (clinic admin), lead (a clinic admin with the clinical-lead permission), other_lead (one of
+# another clinic), patient (the patient's own account), anonymous. F: forbidden for the role.
 F, N, OK, NA = 403, 404, 200, 405
 ALL_OK = {"star": OK, "anonymous": L}
 STAFF = {"star": OK, "patient": F, "anonymous": L}  # any staff, in their own clinic
-ADMIN = {"star": F, "admin": OK, "anonymous": L}
+ADMIN = {"star": F, "admin": OK, "lead": OK, "other_lead": OK, "anonymous": L}
+ADMIN_POST = {"star": F, "admin": L, "lead": L, "other_lead": L, "anonymous": L}
+THEIR_PATIENT = {"other_physio": N, "other_lead": N}  # another clinic's patient or person
 CLINICAL = {
     "physio": OK,
     "colleague": OK,
-    "other_physio": N,
     "admin": F,
+    "lead": F,  # the clinical-lead permission reads; it never writes
     "patient": F,
     "anonymous": L,
+    **THEIR_PATIENT,
 }
 CLINICAL_POST = {**CLINICAL, "physio": L, "colleague": L}
+CLINICAL_LEAD_READS = {**CLINICAL, "lead": OK}
 PATIENT_ONLY = {"star": F, "patient": OK, "anonymous": L}
 PUBLIC = {"star": OK}
 
@@ -68,25 +83,27 @@ expect("password_reset_confirm", star=L)  # a valid link moves on to the set-pas
 expect("password_reset_complete", **PUBLIC)
 expect("staff_list", **ADMIN)
 expect("staff_invite", **ADMIN)
-expect("staff_detail", **ADMIN)
-expect("staff_deactivate", "post", star=F, admin=L, anonymous=L)
-expect("staff_reactivate", "post", star=F, admin=L, anonymous=L)
+expect("staff_detail", **{**ADMIN, "other_lead": N})
+expect("staff_deactivate", "post", **{**ADMIN_POST, "other_lead": N})
+expect("staff_reactivate", "post", **{**ADMIN_POST, "other_lead": N})
+# Tried on the lead: another admin may (an empty form changes nothing), the lead never.
+expect("staff_clinical_lead", "post", **{**ADMIN_POST, "lead": F, "other_lead": N})
 expect("invitation_accept", **PUBLIC)
 expect("clinic_settings", **ADMIN)
 expect("clinic_rules", **ADMIN)
 expect("audit_log", **STAFF)  # physiotherapists see their own actions
 expect("patients:list", **STAFF)
 expect("patients:create", **STAFF)
-expect("patients:detail", **{**STAFF, "other_physio": N, "patient": L})  # patients: dashboard
-expect("patients:edit", **{**STAFF, "other_physio": N})
-expect("patients:archive", "post", **{**STAFF, "star": L, "other_physio": N})
+expect("patients:detail", **{**STAFF, **THEIR_PATIENT, "patient": L})  # patients: dashboard
+expect("patients:edit", **{**STAFF, **THEIR_PATIENT})
+expect("patients:archive", "post", **{**STAFF, "star": L, **THEIR_PATIENT})
 expect("patients:invite", "post", **CLINICAL_POST)
 expect("patients:assessment_create", **CLINICAL)
-expect("patients:assessment", **CLINICAL)
+expect("patients:assessment", **CLINICAL_LEAD_READS)
 expect("patients:assessment_edit", **CLINICAL)
 expect("rehab:decision_confirm", "post", **CLINICAL_POST)
 expect("rehab:decision_override", **CLINICAL)
-expect("rehab:plans", **{**STAFF, "other_physio": N})  # admins see which plan, not its content
+expect("rehab:plans", **{**STAFF, **THEIR_PATIENT})  # admins see which plan, not its content
 expect("rehab:plan_create", "post", **CLINICAL_POST)
 expect("rehab:plan", **CLINICAL)
 expect("rehab:plan_save", "post", **CLINICAL_POST)
@@ -95,15 +112,16 @@ expect("rehab:plan_issue", "post", **CLINICAL_POST)
 expect("rehab:plan_revise", "post", **CLINICAL_POST)
 expect("rehab:programme_request", "post", **CLINICAL_POST)
 expect("rehab:programme_status", **CLINICAL)
-expect("rehab:programme_download", **CLINICAL)
+expect("rehab:programme_download", **CLINICAL_LEAD_READS)
 expect("rehab:link_create", "post", **CLINICAL)  # answers with the handover sheet
 expect("rehab:link_revoke", "post", **CLINICAL_POST)
 expect("rehab:caseload", **STAFF)
 expect("rehab:caseload_csv", **STAFF)
-expect("rehab:reassign", "post", star=F, admin=OK, anonymous=L)  # empty: errors shown
+# An empty form: the errors are shown.
+expect("rehab:reassign", "post", **{**ADMIN_POST, "admin": OK, "lead": OK, "other_lead": OK})
 expect("rehab:exercises", **STAFF)
 expect("rehab:exercise_create", **ADMIN)
-expect("rehab:exercise_toggle", "post", star=F, admin=L, anonymous=L)
+expect("rehab:exercise_toggle", "post", **ADMIN_POST)
 expect("public:programme", **PUBLIC)  # a valid link; invalid ones are tested with the links
 expect("public:programme_file", **PUBLIC)
 expect("public:diary", **PUBLIC)
@@ -122,13 +140,17 @@ class Scene:
     plan: Any
     job: Any
     staff_target: User
+    lead: User
+    other_lead: User
 
     def args(self, route, persona: str) -> dict[str, str]:
         """Placeholder arguments, fresh objects where a request changes state."""
         values: dict[str, str] = {}
         for _, name in route.params:
             if name == "public_id":
-                if route.name.startswith("staff_"):
+                if route.name == "staff_clinical_lead":
+                    values[name] = str(self.lead.public_id)
+                elif route.name.startswith("staff_"):
                     values[name] = str(self.staff_target.public_id)
                 else:
                     values[name] = str(self.patient.public_id)
@@ -180,7 +202,11 @@ def scene(world, settings, tmp_path) -> Scene:
     other_first = make_assessment(theirs, world.other_physio, visit_date="2026-01-05")
     confirm(other_first.decision, world.other_physio)
     target = make_user(world.clinic, User.Role.PHYSIO, username="walktarget")
-    return Scene(world, patient, theirs, assessment, plan, job, target)
+    lead = make_user(world.clinic, User.Role.CLINIC_ADMIN, username="walklead", clinical_lead=True)
+    other_lead = make_user(
+        world.other_clinic, User.Role.CLINIC_ADMIN, username="walkotherlead", clinical_lead=True
+    )
+    return Scene(world, patient, theirs, assessment, plan, job, target, lead, other_lead)
 
 
 def user_for(scene: Scene, persona: str) -> User | None:
@@ -188,6 +214,8 @@ def user_for(scene: Scene, persona: str) -> User | None:
         return None
     if persona == "patient":
         return scene.patient.user
+    if persona in ("lead", "other_lead"):
+        return getattr(scene, persona)
     return getattr(scene.world, persona)
 
 
@@ -199,7 +227,7 @@ def answers(scene: Scene, route) -> dict[str, int]:
         response = getattr(client, method)(route.url(**scene.args(route, persona)))
         codes[persona] = response.status_code
         body = b"".join(response.streaming_content) if response.streaming else response.content
-        foreign = OURS if persona == "other_physio" else THEIRS
+        foreign = OURS if persona in OUTSIDERS else THEIRS
         assert foreign.encode() not in body, (route.name, persona)
     return codes
 
