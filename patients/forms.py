@@ -279,6 +279,8 @@ class AssessmentForm(forms.ModelForm):
             self._show_previous(previous)
         if prefill is not None:
             self._prefill(prefill)
+        # In the order of the screen, so the error summary lists errors as the page shows them.
+        self.order_fields([name for s in self.section_names() for name in s["fields"]])
 
     # -- set-up -------------------------------------------------------------------------
     def _red_flag_posted(self) -> bool:

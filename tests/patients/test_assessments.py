@@ -374,3 +374,18 @@ def test_the_detail_page_shows_every_finding_recorded(world, patient):
     assert '<dd class="col-4">+2 (-7 to +7)</dd>' in body
     assert '<dd class="col-4">12.5 km a week</dd>' in body
     assert "Knee flexion strength" not in body  # not recorded, not listed
+
+
+def test_the_error_summary_lists_errors_in_the_order_of_the_page(world, patient):
+    first = make_assessment(patient, world.physio, visit_date="2026-01-05", G1_nprs="2")
+    confirm(first.decision, world.physio)  # stage 2: the G2 load test comes before red flags
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    data = assessment_post(
+        visit_type="review", visit_date="2026-01-19", nprs_adl_typical_7d="11",
+        G2_nprs="12", red_flags_none="on", red_flags=["RF_AVULSION"],
+    )  # fmt: skip
+    body = client_for(world.physio).post(url, data | {"sign": "1"}).content.decode()
+    summary = re.search(r'<div[^>]*id="error-summary".*?</div>', body, re.S).group(0)
+    linked = re.findall(r'href="#(id_[A-Za-z0-9_]+?)(?:_0)?"', summary)
+    on_page = sorted(linked, key=lambda target: body.index(f'id="{target}'))
+    assert linked == on_page and len(linked) >= 3, linked
