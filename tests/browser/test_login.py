@@ -11,11 +11,21 @@ from ..factories import PASSWORD
 def test_physiotherapist_logs_in_and_sees_the_dashboard(live_server, page: Page, world):
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(f"{live_server.url}/login/?next=/")
+    # A field's edge is visible: at least 3:1 against the page (WCAG 1.4.11); a focused
+    # field has the focus ring instead.
+    page.evaluate("document.activeElement.blur()")
+    page.wait_for_timeout(300)  # Bootstrap's border transition
+    edges = page.evaluate(
+        """() => [...document.querySelectorAll('.form-control')].map(
+            f => getComputedStyle(f).borderTopColor)"""
+    )
+    assert edges and all(contrast(edge, "rgb(255, 255, 255)") >= 3 for edge in edges), edges
     page.get_by_label("Username").fill("treating")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
     expect(page.get_by_text("physiotherapist at Riverside Test Clinic")).to_be_visible()
+    page.wait_for_load_state("load")  # the stylesheets, before reading computed colours
     # The navigation's links are readable: at least 4.5:1 against the bar (WCAG 1.4.3).
     colours = page.evaluate(
         """() => [...document.querySelectorAll('nav.navbar .nav-link')].map(
