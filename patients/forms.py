@@ -368,12 +368,16 @@ class AssessmentForm(forms.ModelForm):
     def _add_test_fields(self) -> None:
         labels = dict(LoadTest.Code.choices)
         for code in ALL_TESTS:
-            self.fields[f"{code}_nprs"] = _pain_field(f"{labels[code]}: pain")
+            # Each label names its test: a screen reader and the error summary read one field
+            # at a time ("G2 …: reps", not "Reps" four times over). On the screen the row
+            # starts with the test's name, so the others show a short label (field_group).
+            test = labels[code]
+            self.fields[f"{code}_nprs"] = _pain_field(f"{test}: pain")
             self.fields[f"{code}_reps"] = forms.IntegerField(
-                label="Reps", min_value=0, max_value=100, required=False
+                label=f"{test}: reps", min_value=0, max_value=100, required=False
             )
             self.fields[f"{code}_load_kg"] = forms.DecimalField(
-                label="Load (kg)",
+                label=f"{test}: load (kg)",
                 min_value=0,
                 max_value=300,
                 max_digits=4,
@@ -381,8 +385,16 @@ class AssessmentForm(forms.ModelForm):
                 required=False,
             )
             self.fields[f"{code}_familiar"] = forms.ChoiceField(
-                label="Reproduces the familiar pain", choices=FAMILIAR_CHOICES, required=False
+                label=f"{test}: reproduces the familiar pain",
+                choices=FAMILIAR_CHOICES,
+                required=False,
             )
+            for part, short in (
+                ("reps", "Reps"),
+                ("load_kg", "Load (kg)"),
+                ("familiar", "Reproduces the familiar pain"),
+            ):
+                self.fields[f"{code}_{part}"].short_label = short  # type: ignore[attr-defined]
 
     def _add_psfs_fields(self) -> None:
         for i in range(1, 6):

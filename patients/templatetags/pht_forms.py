@@ -95,6 +95,14 @@ def field_group(field: forms.BoundField) -> SafeString:
         group = format_html(' aria-describedby="{}"', described) if described else ""
         return format_html(_CHOICES, group, field.label, choices, errors, help_text)
     required = _REQUIRED if field.field.required else ""
+    label: object = field.label
+    if short := getattr(field.field, "short_label", ""):
+        # A field in a grid whose row names it: the short label is shown, the full one read.
+        label = format_html(
+            '<span class="visually-hidden">{}</span><span aria-hidden="true">{}</span>',
+            field.label,
+            short,
+        )
     return format_html(
-        _OTHER, field.id_for_label, field.label, required, control(field), errors, help_text
+        _OTHER, field.id_for_label, label, required, control(field), errors, help_text
     )

@@ -389,3 +389,22 @@ def test_the_error_summary_lists_errors_in_the_order_of_the_page(world, patient)
     linked = re.findall(r'href="#(id_[A-Za-z0-9_]+?)(?:_0)?"', summary)
     on_page = sorted(linked, key=lambda target: body.index(f'id="{target}'))
     assert linked == on_page and len(linked) >= 3, linked
+
+
+def test_every_load_test_field_names_its_test(world, patient):
+    """Read one at a time (a screen reader, the error summary), a field says which test."""
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    data = assessment_post(visit_type="initial", G1_nprs="2", G1_reps="500")
+    body = client_for(world.physio).post(url, data).content.decode()
+    summary = re.search(r'<div[^>]*id="error-summary".*?</div>', body, re.S).group(0)
+    assert ">G1 short-lever single-leg bridge: reps</a>" in summary
+    page = client_for(world.physio).get(url)
+    # On the screen the row's first label names the test; the others are short.
+    assert (
+        '<span class="visually-hidden">G1 short-lever single-leg bridge: reps</span>'
+        '<span aria-hidden="true">Reps</span>'
+    ) in page.content.decode()
+    form = page.context["form"]
+    for name, field in form.fields.items():
+        if name.startswith("G2_"):
+            assert str(field.label).startswith("G2 long-lever single-leg bridge"), name

@@ -98,3 +98,14 @@ def test_choices_without_help_or_errors_describe_nothing():
         )
 
     assert field_group(Bare()["flags"]).startswith('<fieldset class="mb-2">\n')
+
+
+def test_a_short_label_is_shown_and_the_full_one_read():
+    form = Sample()
+    form.fields["note"].label = "G1 bridge: note"
+    form.fields["note"].short_label = "Note"
+    html = field_group(form["note"])
+    assert (
+        '<label class="form-label" for="id_note"><span class="visually-hidden">G1 bridge: note'
+        '</span><span aria-hidden="true">Note</span></label>'
+    ) in html
