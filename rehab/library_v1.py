@@ -1226,8 +1226,8 @@ STAGE_INFO: dict[int, StageInfo] = {
         ),
         "advice": (
             "Push at about 7 out of 10 effort. It should feel firm, not all-out.",
-            "Do your holds once or twice a day, on at least 5 days a week.",
-            "Rest 1 to 2 minutes between holds.",
+            "The box next to each drawing says how long to hold, how long to rest, and how "
+            "many times a day and days a week. Do what your box says.",
             "Try not to sit for long spells. Get up and move about often.",
             "Sit on a cushion or a softer seat.",
             "Do not stretch the back of your thigh by bending forward, for example to touch "
@@ -1247,7 +1247,8 @@ STAGE_INFO: dict[int, StageInfo] = {
             "Start with a weight you could lift about 15 times. Over the weeks make it "
             "heavier, until you can only lift it about 8 times.",
             "Rest 2 to 3 minutes between sets.",
-            "Do these exercises 3 days a week, with a rest day in between.",
+            "Do each exercise on as many days a week as its box says, with a rest day in "
+            "between: never two days in a row.",
             "Do not use a leg-curl machine you sit on. It bends your hip too much for now.",
             "Keep breaking up long spells of sitting, and keep using a cushion.",
         ),
@@ -1263,7 +1264,8 @@ STAGE_INFO: dict[int, StageInfo] = {
             "Go deeper first. Only add weight once the deeper position feels fine.",
             "Only go as deep as your physio showed you.",
             "Do plenty of work on one leg at a time. The sore side is often the weaker one.",
-            "Do these exercises 3 days a week, with a rest day in between.",
+            "Do each exercise on as many days a week as its box says, with a rest day in "
+            "between: never two days in a row.",
             "Rest 2 to 3 minutes between sets.",
         ),
     },
@@ -1275,7 +1277,8 @@ STAGE_INFO: dict[int, StageInfo] = {
         ),
         "advice": (
             "Do the jumping and running exercises only every third day, for example Monday, "
-            "Thursday, Sunday. Leave 3 full days (72 hours) between them.",
+            "Thursday, Sunday. Leave 2 days in between, so there are 3 days (72 hours) from "
+            "one jumping day to the next.",
             "On 2 other days of the week, do your strength exercises.",
             "Each jumping day, make it only a little harder than last time: a few more "
             "repeats or a bit more speed, never both.",
@@ -1494,5 +1497,113 @@ ILLUSTRATION_ALT: dict[str, str] = {
         "Start lying on the back with the arms pointing up and the hips and knees bent to"
         " a right angle. The opposite arm and leg lower slowly towards the floor without "
         "the back lifting, the arm overhead and the leg straight."
+    ),
+}
+
+
+# The "common mistakes" of PROTOCOL 2 in the patient's words, for the rows whose transcribed
+# wording uses clinical terms (hip flexion, lumbar, ischial, degrees, reps, piking). The
+# printed programme uses these for the built-in exercises; the meaning is unchanged, and
+# LIBRARY keeps PROTOCOL's words for the clinicians.
+PATIENT_MISTAKES: dict[str, tuple[str, ...]] = {
+    "S1-02": (
+        "Knees bent to a right angle (this bends the hip more and works the back of the "
+        "thigh less)",
+        "Hips lifting",
+    ),
+    "S1-03": (
+        "Arching the low back instead of using the hips",
+        "One hip dropping",
+        "Cramp in the back of the thigh (move your feet closer)",
+    ),
+    "S1-04": (
+        "Box too high (your hip should bend only a little)",
+        "Bending the knee",
+        "Pushing through the back",
+    ),
+    "S1-06": (
+        "Lifting too high by arching your lower back",
+        "Rolling your hips",
+    ),
+    "S2-07": (
+        "Hips lifting off the pad",
+        "Jerky, fast movements",
+        "Using a leg-curl machine you sit on (it bends your hip too much)",
+    ),
+    "S2-08": (
+        "Tipping your body forward (it bends the hip)",
+        "Arching the back at the end",
+    ),
+    "S2-09": (
+        "Pushing through the toes",
+        "Arching your lower back",
+        "Hips twisting when you use one leg",
+    ),
+    "S2-10": (
+        "Hips sagging to the floor",
+        "Sliding out faster than you can control",
+        "Pain above 3 out of 10 when your legs are nearly straight",
+    ),
+    "S3-13": (
+        "The hip of the raised leg turning out",
+        "Standing knee locked or bent too much",
+        "Losing balance (use a wall)",
+    ),
+    "S3-16": ("Bending and arching your lower back instead of bending at the hips",),
+    "S3-17": (
+        "Over-arching at the top",
+        "Feet too far away (it can cramp the back of the thigh)",
+    ),
+    "S4-18": (
+        "Bending your knees to squat, instead of pushing your hips back",
+        "Lifting with the arms",
+        "Rounding the back",
+        "Leaning back at the top",
+    ),
+    "S4-20": (
+        "Reaching far ahead with the foot (overstriding)",
+        "Doing it when you are tired",
+    ),
+    "S4-21": (
+        "Going straight to flat-out sprints",
+        "Hill sprints too early (they bend the hip more)",
+        "Long overstrides",
+    ),
+    "SUP-23": (
+        "Hips sagging down or pushed up too high",
+        "Shoulder shrugging",
+    ),
+    "SUP-25": (
+        "Letting your body twist",
+        "Holding the breath",
+    ),
+    "SUP-26": (
+        "Back arching",
+        "Moving too fast",
+        "Stop this exercise if it brings on your buttock pain",
+    ),
+}
+
+# The load guidance in the patient's words, for the rows whose guidance still reads as a
+# clinician's note after rehab.pdf.plain_guidance (degrees, "affected side", "progress
+# depth before load", drills by name). Same content; the prescribed dose is printed apart.
+PATIENT_GUIDANCE: dict[str, str] = {
+    "S1-04": "About 7 out of 10 effort. Use a low box or chair, so your hip bends only a little.",
+    "S2-07": "Work the sore leg on its own.",
+    "S2-09": "To make it harder, rest a weight or dumbbell on your hips.",
+    "S3-12": (
+        "Go deeper before you go heavier: first lower the weights to your knees, then to "
+        "the middle of your shins, and only then add weight."
+    ),
+    "S3-15": "Go down only until your front thigh is level with the floor, no lower.",
+    "S3-16": "Start with no weight. To make it harder, hold a weight plate.",
+    "S4-20": (
+        "Each set is one run of bounds over 15 to 20 metres, building up to 30 to 40 "
+        "metres. Walk back to rest."
+    ),
+    "S4-21": (
+        "Each build-up is 60 to 80 metres. The effort builds up in steps: about 6, then 7, "
+        "then 8, then 9 out of 10. Jog back slowly to recover. Your physio will also show "
+        "you some skipping drills (A-skips) to do."
     ),
 }

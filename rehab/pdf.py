@@ -49,7 +49,7 @@ from .models import Exercise, Plan, PlanItem
 
 logger = logging.getLogger(__name__)
 
-TEMPLATE_VERSION = "2"  # bump when the document template changes (part of the content hash)
+TEMPLATE_VERSION = "3"  # bump when the document template changes (part of the content hash)
 MAX_PAGES = 40
 
 STATIC_SCHEME = "pht-static:"
@@ -271,6 +271,7 @@ _JARGON = re.compile(r"\bHSR\b|\b\d*RM\b|\bBeyer\b|\bKongsgaard\b|\bPROTOCOL\b")
 _REPEAT_RANGE = re.compile(r"^\d+\s*[–-]\s*\d+\s+(each|steps)\b", re.I)
 _PLAIN_WORDS = (
     (re.compile(r"~?\d+% effort \((about \d+ out of 10)\)"), r"\1 effort"),
+    (re.compile(r"^Bodyweight$"), "No weights needed"),
     (re.compile(r"\s*→\s*"), " then "),
     (re.compile(r"~\s*"), "about "),
     (re.compile(r"\be\.g\.\s*"), "for example "),
@@ -381,6 +382,9 @@ def _guidance(item: PlanItem) -> list[str]:
             f"Choose a weight you can lift {_count(item.reps, 'time')} with good form, "
             "but not more."
         )
+    if exercise.is_builtin and exercise.code in library_v1.PATIENT_GUIDANCE:
+        lines.append(library_v1.PATIENT_GUIDANCE[exercise.code])  # plain words (UX.md)
+        return lines
     said = _clean(exercise.patient_text).lower()
     plain = " ".join(
         sentence
@@ -437,6 +441,15 @@ def _drawing(exercise: Exercise) -> dict[str, str] | None:
     return {"src": src, "alt": _clean(exercise.illustration_alt), "sha256": digest}
 
 
+def _mistakes(exercise: Exercise) -> list[str]:
+    """The exercise's common mistakes; for a built-in one in the patient's words
+    (library_v1.PATIENT_MISTAKES), where PROTOCOL's wording is a clinician's."""
+    mistakes = exercise.mistakes or []
+    if exercise.is_builtin:
+        mistakes = library_v1.PATIENT_MISTAKES.get(exercise.code, mistakes)
+    return [_clean(str(m)) for m in mistakes if _clean(str(m))]
+
+
 _CALENDAR_WORDS = {"plyometric": "Jump day", "strength": "Strength day", "rest": "Rest"}
 
 
@@ -455,7 +468,7 @@ def _document(plan: Plan) -> dict[str, Any]:
             "dose": dose(item, plan.stage),
             "instruction": _clean(item.exercise.patient_text, multiline=True),
             "guidance": _guidance(item),
-            "mistakes": [_clean(str(m)) for m in item.exercise.mistakes or [] if _clean(str(m))],
+            "mistakes": _mistakes(item.exercise),
             "note": _item_note(item),
         }
         for number, item in enumerate(items, start=1)

@@ -381,6 +381,9 @@ def patient_facing_texts():
     for spec in LIBRARY:
         yield spec.patient_text
     yield from library_v1.PATIENT_NAMES.values()
+    for mistakes in library_v1.PATIENT_MISTAKES.values():
+        yield from mistakes
+    yield from library_v1.PATIENT_GUIDANCE.values()
     yield PAIN_RULE_TEXT
     yield STAGE1_REDUCED_DOSE_PLAIN
     for band in PAIN_TRAFFIC_LIGHT:
@@ -398,6 +401,40 @@ def test_stage_info_is_complete():
 @pytest.mark.parametrize("text", list(patient_facing_texts()))
 def test_patient_text_has_no_unexplained_abbreviations(text):
     assert not ABBREVIATION.search(text)
+
+
+# Clinical terms the printed words for the patient replace (UX.md: reading age about 11).
+JARGON = re.compile(
+    r"(?i)\b(isometric|isotonic|eccentric|plyometrics?|flexion|extension|lumbar|ischial|"
+    r"pelvis|piking|tempo|reps?|fatigued|affected side)\b|°|~"
+)
+
+
+def test_the_patients_words_for_mistakes_and_guidance_are_plain():
+    for code, mistakes in library_v1.PATIENT_MISTAKES.items():
+        # One plain line for each of PROTOCOL's, in the same order.
+        assert len(mistakes) == len(BY_CODE[code].mistakes), code
+        assert all(m.strip() and m[0].isupper() for m in mistakes), code
+    assert set(library_v1.PATIENT_GUIDANCE) <= set(BY_CODE)
+    texts = [
+        *(m for spec in LIBRARY for m in library_v1.PATIENT_MISTAKES.get(spec.code, spec.mistakes)),
+        *library_v1.PATIENT_GUIDANCE.values(),
+        *(line for info in STAGE_INFO.values() for line in info["advice"]),
+    ]
+    for text in texts:
+        assert not JARGON.search(text), text
+
+
+def test_the_stage_advice_leaves_how_often_to_each_exercise():
+    """The dose box says how often; advice saying "once or twice a day" or "3 days a week"
+    over a box that says "once a day" or "2 days a week" confuses (UX.md "Patients")."""
+    for info in STAGE_INFO.values():
+        for line in info["advice"]:
+            assert not re.search(
+                r"once or twice|\b(once|twice|\d+ times) a day|\d+ days a week", line
+            ), line
+    # Every third day (Monday, Thursday, Sunday) leaves 2 days in between, not 3.
+    assert any("Leave 2 days in between" in line for line in STAGE_INFO[4]["advice"])
 
 
 def test_every_exercise_has_a_plain_name_for_the_patient():

@@ -119,8 +119,10 @@ def test_programme_shows_the_patient_every_exercise_and_dose_the_pain_rule_and_f
             assert f"{item.sets} sets × {item.reps} repeats" in text, item.exercise.code
         elif item.hold_s:
             assert f"{item.sets} sets × {item.hold_s} seconds" in text, item.exercise.code
-        for mistake in item.exercise.mistakes:
-            assert bare(mistake) in bare(text)
+        # A built-in exercise's mistakes in the patient's words (library_v1.PATIENT_MISTAKES).
+        code = item.exercise.code
+        for mistake in library_v1.PATIENT_MISTAKES.get(code, item.exercise.mistakes):
+            assert bare(mistake) in bare(text), code
     hsr = plan.items.get(exercise__code="S2-07")
     assert (hsr.sets, hsr.reps) == (3, 15)
     assert "3 sets × 15 repeats" in text
@@ -176,10 +178,37 @@ def test_the_dose_reads_in_plain_words():
     assert pdf.tempo_words("slow") == "Speed: slow"
     # The library's guidance without RM ladders; repeat ranges give way to the dose.
     assert pdf.plain_guidance(library_v1.BY_CODE["S2-08"].load_guidance) == ""
-    assert pdf.plain_guidance("Bodyweight; 6–8 each leg") == "Bodyweight."
+    assert pdf.plain_guidance("Bodyweight; 6–8 each leg") == "No weights needed."
     assert pdf.plain_guidance("Bodyweight; slide out over 3 s") == (
-        "Bodyweight. Slide out over 3 seconds."
+        "No weights needed. Slide out over 3 seconds."
     )
+
+
+# Clinical terms and shorthand a patient should not meet unexplained (UX.md "Patients").
+JARGON = re.compile(
+    r"(?i)\b(isometric|isotonic|eccentric|plyometrics?|flexion|extension|lumbar|ischial|"
+    r"pelvis|piking|tempo|reps?|RDL|RPE|HSR|\d*RM|fatigued|affected side)\b|°|~|\d-\d-\d"
+)
+
+
+@pytest.mark.parametrize("stage", [1, 2, 3, 4])
+@pytest.mark.django_db
+def test_every_stage_reads_in_plain_words_with_the_phone_on_every_page(stage):
+    plan = issued_plan(stage)
+    rendered = pdf.render_programme(plan, paused=False)
+    text = flat(text_of(rendered))
+    assert not JARGON.search(text), JARGON.search(text)
+    assert "Bodyweight." not in text  # "No weights needed."
+    # A patient holding any one page can call: the masthead on page 1, the top after it.
+    for number, page in enumerate(reader(rendered).pages, start=1):
+        assert "020 7946 0000" in page.extract_text(), f"page {number}"
+    # The stage advice leaves how often to each exercise's box, so the two never disagree
+    # ("once or twice a day" over a box that says "once a day").
+    for line in library_v1.STAGE_INFO[stage]["advice"]:
+        assert bare(line) in bare(text)
+        assert not re.search(
+            r"once or twice|\b(once|twice|\d+ times) a day|\d+ days a week", line
+        ), line
 
 
 @pytest.mark.django_db
@@ -427,6 +456,9 @@ def test_stage_4_shows_the_two_week_calendar_in_words():
     assert "Week 1 Jump day Strength day Rest Jump day" in text
     assert "Jump days only (every third day)" in text
     assert "on strength days" in text
+    # Monday to Thursday is every third day: 2 days in between, not 3 (the calendar's words).
+    assert "Monday, Thursday, Sunday. Leave 2 days in between" in text
+    assert "3 full days" not in text
     other = flat(text_of(pdf.render_programme(issued_plan(3), paused=False)))
     assert "Jump day" not in other
 
