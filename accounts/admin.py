@@ -25,9 +25,12 @@ class ClinicAdmin(admin.ModelAdmin):
 class OperatorUserChangeForm(UserChangeForm):
     def clean(self):
         cleaned = super().clean() or self.cleaned_data
-        # The permission is changed by the audited command only (shown read-only here).
+        # The permission is changed by the audited command only (shown read-only here). It
+        # belongs to one clinic: granted there, it must not follow the person to another.
         if self.instance.clinical_lead and (
-            cleaned.get("role") != User.Role.CLINIC_ADMIN or not cleaned.get("is_active")
+            cleaned.get("role") != User.Role.CLINIC_ADMIN
+            or not cleaned.get("is_active")
+            or cleaned.get("clinic") != self.instance.clinic
         ):
             raise ValidationError(
                 "This person is clinical lead: first revoke it with "

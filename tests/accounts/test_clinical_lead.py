@@ -236,6 +236,38 @@ def test_the_operators_admin_refuses_to_change_a_leads_role_or_deactivate_them(w
     assert second.first_name == "Kit" and second.clinical_lead
 
 
+def test_the_operators_admin_refuses_to_move_a_lead_to_another_clinic(world, second):
+    """Granted by an admin of one clinic, the permission must not read another clinic's
+    assessments because the operator moved the person there (review h7)."""
+    from ..factories import make_assessment, make_patient
+
+    User.objects.filter(pk=second.pk).update(clinical_lead=True)
+    root = make_user(None, "", username="root", is_superuser=True, is_staff=True)
+    url = reverse("admin:accounts_user_change", args=[second.pk])
+    form = {
+        "username": second.username,
+        "first_name": second.first_name,
+        "last_name": second.last_name,
+        "email": second.email,
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "09:00:00",
+        "clinic": world.other_clinic.pk,
+        "role": "clinic_admin",
+    }
+    response = client_for(root).post(url, form)
+    assert response.status_code == 200
+    assert f"manage.py clinical_lead {second.username} --revoke" in response.content.decode()
+    second.refresh_from_db()
+    assert second.clinic == world.clinic and second.clinical_lead
+    farside = make_patient(world.other_clinic, world.other_physio, last_name="Farside")
+    visit = make_assessment(farside, world.other_physio, visit_date="2026-01-05")
+    page = client_for(second).get(
+        reverse("patients:assessment", args=[farside.public_id, visit.public_id])
+    )
+    assert page.status_code == 404 and "Farside" not in page.content.decode()
+
+
 # The operator's command ---------------------------------------------------------------------
 
 

@@ -295,6 +295,18 @@ def test_the_urgency_is_kept_only_with_a_referral(world):
     assert decision.override_urgency == "" and decision.accepted_urgency == ""
 
 
+@pytest.mark.parametrize("urgency", ["CAUTION", "urgent", "\x00", "x" * 500, ""])
+def test_a_forged_urgency_is_refused_with_a_message_and_nothing_decided(world, urgency):
+    patient, _ = started(world)
+    review = make_assessment(patient, world.physio, visit_date=day(world, 1), G1_nprs="4")
+    url = reverse("rehab:decision_override", args=[patient.public_id, review.public_id])
+    data = {"action": "REFER", "reason": "Seen a lump", "urgency": urgency, "pause": "on"}
+    response = client_for(world.physio).post(url, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["urgency"]
+    assert StageDecision.objects.get(pk=review.decision.pk).is_pending
+
+
 def test_an_amendment_keeps_the_urgency_with_the_clinicians_referral(world):
     patient, _ = started(world)
     older = make_assessment(
