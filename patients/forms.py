@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from datetime import date
 from typing import Any, cast
@@ -512,7 +513,7 @@ class AssessmentForm(forms.ModelForm):
             {
                 "title": "VISA-H questionnaire",
                 "fields": [f"visah_{i}" for i in range(1, 8)] + ["visah_8_branch", "visah_8_band"],
-                "open": initial_visit or self._visah_due(),
+                "open": initial_visit or self._visah_due,
             },
             {"title": "Neurological screen", "fields": neuro, "open": False},
             {"title": "Red flags", "fields": ["red_flags", "red_flags_none"], "open": True},
@@ -546,10 +547,17 @@ class AssessmentForm(forms.ModelForm):
             {"title": "Clinical notes", "fields": ["notes"], "open": True},
         ]
 
+    @functools.cached_property
     def _visah_due(self) -> bool:
-        """VISA-H every 2-4 weeks [CFG, PROTOCOL 4.2]: open the section after 14 days."""
-        last = self.patient.assessments.exclude(visah_total=None).order_by("-visit_date").first()
-        return last is None or (clinic_today(self.patient.clinic) - last.visit_date).days >= 14
+        """VISA-H every 2-4 weeks [CFG, PROTOCOL 4.2]: open the section after 14 days. Asked
+        once per form (the fields' order and the page's sections both need it)."""
+        last = (
+            self.patient.assessments.exclude(visah_total=None)
+            .order_by("-visit_date")
+            .values_list("visit_date", flat=True)
+            .first()
+        )
+        return last is None or (clinic_today(self.patient.clinic) - last).days >= 14
 
     # -- validation ---------------------------------------------------------------------------
     def clean_visit_date(self) -> date:

@@ -408,3 +408,20 @@ def test_every_load_test_field_names_its_test(world, patient):
     for name, field in form.fields.items():
         if name.startswith("G2_"):
             assert str(field.label).startswith("G2 long-lever single-leg bridge"), name
+
+
+def test_the_new_assessment_form_runs_a_fixed_number_of_queries(
+    world, patient, django_assert_num_queries
+):
+    """Session, user, the record, the latest signed visit, the diary since it (prefill), the
+    previous visit with its decision, its load tests and the last VISA-H date (asked once:
+    the fields' order and the sections both need it): eight."""
+    for day in ("2026-01-05", "2026-01-12", "2026-01-19"):
+        visit = make_assessment(patient, world.physio, visit_date=day, G1_nprs="2")
+        confirm(visit.decision, world.physio)
+        patient.refresh_from_db()
+    client = client_for(world.physio)
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    client.get(url)
+    with django_assert_num_queries(8):
+        assert client.get(url).status_code == 200
