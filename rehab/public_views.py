@@ -190,6 +190,13 @@ def _saved_key(patient: Patient) -> str:
     return f"diary_saved:{patient.public_id}"
 
 
+def _forget_saved_notices(request: HttpRequest) -> None:
+    """Drop the notices of saves whose page could not be shown (the link was refused meanwhile):
+    they hold the day's answers and note, which need not wait in the session."""
+    for key in [k for k in request.session.keys() if k.startswith("diary_saved:")]:  # noqa: SIM118 - a session has no __iter__
+        del request.session[key]
+
+
 def _saved_notice(outcome: diary.Outcome, ignored_pain: int | None) -> dict[str, Any]:
     """What the page after a save tells the patient, kept in the session across the redirect
     (JSON: the day as text)."""
@@ -299,7 +306,11 @@ def diary_by_link(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = _link_or_404(request, token, PatientLink.Purpose.DIARY)
     except TooManyRequests:
+        _forget_saved_notices(request)
         return _too_many(request)
+    except Http404:
+        _forget_saved_notices(request)
+        raise
     return _diary(request, link.plan.patient, link.plan, DiaryEntry.Source.LINK, {"token": token})
 
 

@@ -182,6 +182,27 @@ def test_a_link_is_rate_limited(world, plan, link, monkeypatch):
     assert codes == [200, 200, 429]
 
 
+@pytest.mark.parametrize(("refusal", "status"), [("rate_limited", 429), ("revoked", 404)])
+def test_a_saved_notice_is_not_kept_when_the_page_after_the_save_is_refused(
+    world, plan, link, monkeypatch, refusal, status
+):
+    from rehab import public_views
+
+    client = client_for(None)
+    url = reverse("public:diary", args=[link])
+    answers = {"session_done": "yes", "exercise_pain": "2", "next_morning_pain": "2"}
+    saved = client.post(url, {"day": day(world, 1).isoformat(), "note": "Stiff", **answers})
+    assert saved.status_code == 302 and DiaryEntry.objects.count() == 1
+    assert any(k.startswith("diary_saved:") for k in client.session.keys())  # noqa: SIM118
+    if refusal == "rate_limited":
+        monkeypatch.setattr(public_views, "DIARY_USES_PER_HOUR", 1)  # the post used it up
+    else:
+        PatientLink.objects.update(revoked_at=timezone.now())
+    assert client.get(url).status_code == status
+    # The answers and the note do not wait in the session for a page that never came.
+    assert not any(k.startswith("diary_saved:") for k in client.session.keys())  # noqa: SIM118
+
+
 def test_a_patient_can_catch_up_on_two_weeks_within_the_diary_links_hourly_limit(world, plan, link):
     client = client_for(None)
     url = reverse("public:diary", args=[link])
