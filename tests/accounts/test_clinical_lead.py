@@ -206,23 +206,29 @@ def test_the_database_refuses_a_lead_who_is_not_an_active_clinic_admin(world, se
         make_user(world.clinic, User.Role.PHYSIO, clinical_lead=True)
 
 
-def test_the_operators_admin_refuses_to_change_a_leads_role_or_deactivate_them(world, second):
-    from django.contrib import admin
-
-    User.objects.filter(pk=second.pk).update(clinical_lead=True)
+def operator_editing_a_lead(lead, **fields):
+    """Make ``lead`` clinical lead; a superuser, the admin's change URL of ``lead`` and the
+    change form's data with ``fields`` (clinic, role) as posted."""
+    User.objects.filter(pk=lead.pk).update(clinical_lead=True)
     root = make_user(None, "", username="root", is_superuser=True, is_staff=True)
-    url = reverse("admin:accounts_user_change", args=[second.pk])
+    url = reverse("admin:accounts_user_change", args=[lead.pk])
     form = {
-        "username": second.username,
-        "first_name": second.first_name,
-        "last_name": second.last_name,
-        "email": second.email,
+        "username": lead.username,
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
+        "email": lead.email,
         "is_active": "on",
         "date_joined_0": "2026-01-01",
         "date_joined_1": "09:00:00",
-        "clinic": world.clinic.pk,
-        "role": "physio",
+        **fields,
     }
+    return root, url, form
+
+
+def test_the_operators_admin_refuses_to_change_a_leads_role_or_deactivate_them(world, second):
+    from django.contrib import admin
+
+    root, url, form = operator_editing_a_lead(second, clinic=world.clinic.pk, role="physio")
     response = client_for(root).post(url, form)
     assert response.status_code == 200
     assert f"manage.py clinical_lead {second.username} --revoke" in response.content.decode()
@@ -241,20 +247,9 @@ def test_the_operators_admin_refuses_to_move_a_lead_to_another_clinic(world, sec
     assessments because the operator moved the person there (review h7)."""
     from ..factories import make_assessment, make_patient
 
-    User.objects.filter(pk=second.pk).update(clinical_lead=True)
-    root = make_user(None, "", username="root", is_superuser=True, is_staff=True)
-    url = reverse("admin:accounts_user_change", args=[second.pk])
-    form = {
-        "username": second.username,
-        "first_name": second.first_name,
-        "last_name": second.last_name,
-        "email": second.email,
-        "is_active": "on",
-        "date_joined_0": "2026-01-01",
-        "date_joined_1": "09:00:00",
-        "clinic": world.other_clinic.pk,
-        "role": "clinic_admin",
-    }
+    root, url, form = operator_editing_a_lead(
+        second, clinic=world.other_clinic.pk, role="clinic_admin"
+    )
     response = client_for(root).post(url, form)
     assert response.status_code == 200
     assert f"manage.py clinical_lead {second.username} --revoke" in response.content.decode()

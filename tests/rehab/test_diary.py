@@ -297,6 +297,15 @@ def shown(when):
     return dateformat.format(when, "D j M")
 
 
+def stiff_day(plan, when):
+    """A day the patient saved: exercised, pain 3 during, 1 next morning, a note."""
+    diary.record(
+        plan.patient, plan, when,
+        {"session_done": True, "exercise_pain": 3, "next_morning_pain": 1, "note": "stiff"},
+        "link",
+    )  # fmt: skip
+
+
 def saved(patient, when):
     entry = DiaryEntry.objects.get(patient=patient, day=when)
     return entry.session_done, entry.exercise_pain, entry.next_morning_pain, entry.note
@@ -306,11 +315,7 @@ def saved(patient, when):
 def test_saving_over_a_days_entry_first_shows_what_would_be_lost(world, plan, link, patient_side):
     client, url = diary_url(patient_side, plan, link)
     when = day(world, 1)
-    diary.record(
-        plan.patient, plan, when,
-        {"session_done": True, "exercise_pain": 3, "next_morning_pain": 1, "note": "stiff"},
-        "link",
-    )  # fmt: skip
+    stiff_day(plan, when)
     # The form opens on today; the patient picks yesterday and answers afresh.
     page = client.get(url)
     response = client.post(
@@ -536,11 +541,7 @@ def test_a_mistake_is_told_at_the_top_and_beside_its_field_and_loses_nothing(
 ):
     client, url = diary_url("link", plan, link)
     when = day(world, 1)
-    diary.record(
-        plan.patient, plan, when,
-        {"session_done": True, "exercise_pain": 3, "next_morning_pain": 1, "note": "stiff"},
-        "link",
-    )  # fmt: skip
+    stiff_day(plan, when)
     page = client.get(url, {"day": when.isoformat()})
     sent = as_sent(page, **{"note": "stiffer", **change})
     response = client.post(f"{url}?day={when.isoformat()}", sent)
