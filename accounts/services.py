@@ -228,7 +228,9 @@ def deactivate_clinic(clinic: Clinic) -> int:
     with transaction.atomic():
         clinic.is_active = False
         clinic.save(update_fields=["is_active"])
-        user_ids = list(clinic.users.values_list("pk", flat=True))
+        # Lock its people first: a clinical-lead grant committed between reading the leads
+        # and deactivating everyone would break the database's check and undo the closing.
+        user_ids = list(clinic.users.select_for_update().values_list("pk", flat=True))
         for lead in clinic.users.filter(clinical_lead=True):
             set_clinical_lead(None, lead, grant=False, label="operator")
         clinic.users.update(is_active=False)
