@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from pht_clinic import formfields
 from rehab import rules
 
 from .access import STAFF_ROLES
@@ -93,13 +94,13 @@ class ClinicSettingsForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
         choices=TIME_ZONE_CHOICES, help_text="Dates are shown and checked in this time zone."
     )
-    overdue_days = forms.IntegerField(
+    overdue_days = formfields.IntegerField(
         min_value=1,
         max_value=365,
         label="Overdue after (days)",
         help_text="A patient without an assessment for this long is listed as overdue (1-365).",
     )
-    patient_link_days = forms.IntegerField(
+    patient_link_days = formfields.IntegerField(
         min_value=1,
         max_value=90,
         label="Patient download links expire after (days)",
@@ -108,6 +109,7 @@ class ClinicSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Clinic
+        formfield_callback = formfields.model_formfield
         fields = ["name", "address", "phone", "time_zone", "overdue_days", "patient_link_days"]
         labels = {"phone": "Phone number"}
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
@@ -319,7 +321,7 @@ class RulesParametersForm(forms.Form):
             value = getattr(parameters, field.name)
             if isinstance(field.default, tuple):
                 for stage in range(1, len(field.default) + 1):
-                    self.fields[f"{field.name}_{stage}"] = forms.IntegerField(
+                    self.fields[f"{field.name}_{stage}"] = formfields.IntegerField(
                         label=_per_stage(label, stage),
                         help_text=help_text,
                         initial=value[stage - 1],
@@ -327,11 +329,11 @@ class RulesParametersForm(forms.Form):
                         max_value=10_000,
                     )
             elif isinstance(field.default, float):
-                self.fields[field.name] = forms.FloatField(
+                self.fields[field.name] = formfields.FloatField(
                     label=label, help_text=help_text, initial=value
                 )
             else:
-                self.fields[field.name] = forms.IntegerField(
+                self.fields[field.name] = formfields.IntegerField(
                     label=label,
                     help_text=help_text,
                     initial=value,

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from accounts.models import User
+from pht_clinic import formfields
 
 from . import visah
 from .models import RED_FLAG_CHOICES, RED_FLAG_CODES, Assessment, LoadTest, Patient
@@ -57,6 +58,7 @@ class PatientForm(forms.ModelForm):
 
     class Meta:
         model = Patient
+        formfield_callback = formfields.model_formfield
         fields = [
             "first_name",
             "last_name",
@@ -128,7 +130,7 @@ PAIN_RANGE_ERROR = "Pain is scored from 0 (no pain) to 10 (worst imaginable)."
 
 
 def _pain_field(label: str, required: bool = False) -> forms.IntegerField:
-    return forms.IntegerField(
+    return formfields.IntegerField(
         label=label,
         min_value=0,
         max_value=10,
@@ -212,6 +214,7 @@ class AssessmentForm(forms.ModelForm):
 
     class Meta:
         model = Assessment
+        formfield_callback = formfields.model_formfield
         fields = [
             "visit_date",
             "visit_type",
@@ -328,7 +331,7 @@ class AssessmentForm(forms.ModelForm):
             for name in REVIEW_BOOKKEEPING:
                 f[name].required = False
         for i in range(1, 7):
-            field = f[f"visah_{i}"] = forms.IntegerField(
+            field = f[f"visah_{i}"] = formfields.IntegerField(
                 label=self._visah_label(i), min_value=0, max_value=10, required=False
             )
             field.help_text = "0-10, 10 = no pain or no limitation"
@@ -374,10 +377,10 @@ class AssessmentForm(forms.ModelForm):
             # starts with the test's name, so the others show a short label (field_group).
             test = labels[code]
             self.fields[f"{code}_nprs"] = _pain_field(f"{test}: pain")
-            self.fields[f"{code}_reps"] = forms.IntegerField(
+            self.fields[f"{code}_reps"] = formfields.IntegerField(
                 label=f"{test}: reps", min_value=0, max_value=100, required=False
             )
-            self.fields[f"{code}_load_kg"] = forms.DecimalField(
+            self.fields[f"{code}_load_kg"] = formfields.DecimalField(
                 label=f"{test}: load (kg)",
                 min_value=0,
                 max_value=300,
@@ -402,7 +405,7 @@ class AssessmentForm(forms.ModelForm):
             self.fields[f"psfs_{i}_activity"] = forms.CharField(
                 label=f"Activity {i}", max_length=120, required=False, validators=[validate_name]
             )
-            self.fields[f"psfs_{i}_score"] = forms.IntegerField(
+            self.fields[f"psfs_{i}_score"] = formfields.IntegerField(
                 label=f"Activity {i}: score (0 unable, 10 as before)",
                 min_value=0,
                 max_value=10,

@@ -4,6 +4,7 @@ from typing import Any, cast
 from django import forms
 
 from patients.validators import validate_notes
+from pht_clinic import formfields
 
 from . import diary, library_v1, rules
 from .models import DiaryEntry, Exercise, ReferralUrgency
@@ -86,16 +87,18 @@ TIMES_PER_DAY_ERROR = "Enter 1 to 5 times a day, or leave it empty."
 class PlanItemForm(forms.Form):
     """The dose of one exercise in a draft plan (ranges as the PlanItem constraints)."""
 
-    item_id = forms.IntegerField(widget=forms.HiddenInput)
-    position = forms.IntegerField(label="Order", min_value=1, max_value=99)
-    sets = forms.IntegerField(min_value=1, max_value=10, required=False)
-    reps = forms.IntegerField(min_value=1, max_value=100, required=False)
-    hold_s = forms.IntegerField(label="Hold (s)", min_value=1, max_value=300, required=False)
-    rest_s = forms.IntegerField(label="Rest (s)", min_value=0, max_value=900, required=False)
+    item_id = formfields.IntegerField(widget=forms.HiddenInput)
+    position = formfields.IntegerField(label="Order", min_value=1, max_value=99)
+    sets = formfields.IntegerField(min_value=1, max_value=10, required=False)
+    reps = formfields.IntegerField(min_value=1, max_value=100, required=False)
+    hold_s = formfields.IntegerField(label="Hold (s)", min_value=1, max_value=300, required=False)
+    rest_s = formfields.IntegerField(label="Rest (s)", min_value=0, max_value=900, required=False)
     tempo = forms.CharField(max_length=20, required=False, validators=[validate_notes])
     load = forms.CharField(max_length=120, required=False, validators=[validate_notes])
-    days_per_week = forms.IntegerField(label="Days/week", min_value=1, max_value=7, required=False)
-    times_per_day = forms.IntegerField(
+    days_per_week = formfields.IntegerField(
+        label="Days/week", min_value=1, max_value=7, required=False
+    )
+    times_per_day = formfields.IntegerField(
         label="Times a day",
         min_value=1,
         max_value=5,
@@ -169,6 +172,7 @@ class ReduceDoseForm(forms.Form):
 class ClinicExerciseForm(forms.ModelForm):
     class Meta:
         model = Exercise
+        formfield_callback = formfields.model_formfield
         fields = [
             "name",
             "patient_name",

@@ -154,15 +154,24 @@ def test_bad_assessment_input_is_refused_with_a_message(world, patient, field, v
     assert not Assessment.objects.exists()
 
 
-def test_unicode_digits_are_not_taken_as_a_pain_score(world, patient):
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "\uff13",  # full-width three
+        "\u0663",  # Arabic-Indic three
+        "\u09ea",  # Bengali four, which looks like an 8
+        "1\u0660",  # a 1 and an Arabic-Indic zero
+    ],
+)
+def test_digits_of_other_scripts_are_refused_beside_the_field(world, patient, typed):
     url = reverse("patients:assessment_create", args=[patient.public_id])
-    data = assessment_post(
-        visit_type="initial",
-        visit_date="2026-01-05",
-        nprs_morning_baseline="\uff11\uff11",  # fullwidth digits
-    )
+    data = assessment_post(visit_type="initial", visit_date="2026-01-05")
+    data["nprs_morning_baseline"] = typed
     response = client_for(world.physio).post(url, data)
     assert response.status_code == 200
+    assert response.context["form"].errors["nprs_morning_baseline"] == [
+        "Type the number with the digits 0 to 9."
+    ]
     assert not Assessment.objects.exists()
 
 

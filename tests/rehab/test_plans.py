@@ -171,6 +171,15 @@ def test_bad_doses_are_refused_beside_the_field(world, patient):
     assert plan.items.first().sets == 3
 
 
+def test_digits_of_other_scripts_in_a_dose_are_refused_beside_the_field(world, patient):
+    plan = plans.create_from_template(patient, 2, world.physio)
+    url = reverse("rehab:plan_save", args=[patient.public_id, plan.public_id])
+    response = client_for(world.physio).post(url, _formset(plan, **{"items-0-sets": "\u0664"}))
+    assert response.status_code == 200
+    assert "Type the number with the digits 0 to 9." in response.content.decode()
+    assert plan.items.first().sets == 3
+
+
 def _plan_url(name, plan):
     return reverse(name, args=[plan.patient.public_id, plan.public_id])
 

@@ -1,0 +1,79 @@
+"""Number fields take only the digits 0-9 (pht_clinic/formfields.py), in every form."""
+
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+from django import forms
+from django.core.exceptions import ValidationError
+
+from pht_clinic import formfields
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ["accounts", "patients", "rehab", "pht_clinic"]
+FORM_MODULES = ["accounts.forms", "accounts.admin", "patients.forms", "rehab.forms"]
+NUMBER_FIELDS = (forms.IntegerField, forms.DecimalField, forms.FloatField)
+
+
+@pytest.mark.parametrize("field", [formfields.IntegerField, formfields.DecimalField])
+@pytest.mark.parametrize(
+    "typed",
+    ["\uff13", "\u0663", "\u09ea", "1\u0660", "\U0001d7d1"],  # last: mathematical bold 3
+)
+def test_other_scripts_digits_are_refused(field, typed):
+    with pytest.raises(ValidationError) as refused:
+        field().clean(typed)
+    assert refused.value.messages == [formfields.OTHER_DIGITS]
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "value"),
+    [
+        (formfields.IntegerField, " 3 ", 3),
+        (formfields.IntegerField, "-7", -7),
+        (formfields.FloatField, "0.75", 0.75),
+        (formfields.IntegerField, "", None),
+    ],
+)
+def test_the_digits_0_to_9_still_read_as_numbers(field, typed, value):
+    assert field(required=False).clean(typed) == value
+
+
+def test_other_errors_keep_djangos_messages():
+    with pytest.raises(ValidationError) as refused:
+        formfields.IntegerField().clean("²")  # a superscript is no decimal digit
+    assert refused.value.messages == ["Enter a whole number."]
+
+
+def test_the_apps_code_declares_no_plain_django_number_field():
+    plain = re.compile(r"\bforms\.(Integer|Decimal|Float)Field\(")
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for app in APPS
+        for path in (ROOT / app).rglob("*.py")
+        if path.name != "formfields.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if plain.search(line)
+    ]
+    assert found == []
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_every_model_forms_number_fields_refuse_other_scripts():
+    for module in FORM_MODULES:
+        importlib.import_module(module)
+    checked = 0
+    for form in _subclasses(forms.ModelForm):
+        if form.__module__.split(".")[0] not in APPS:
+            continue  # Django's own (admin, auth)
+        for name, field in form.base_fields.items():
+            if isinstance(field, NUMBER_FIELDS):
+                assert isinstance(field, formfields.AsciiDigits), f"{form.__name__}.{name}"
+                checked += 1
+    assert checked > 30  # the assessment form alone has more
