@@ -1501,8 +1501,78 @@ ILLUSTRATION_ALT: dict[str, str] = {
 }
 
 
+# PROTOCOL 2's "patient instruction" in plainer words, for the rows whose transcribed wording
+# uses gym or clinical terms (trunk, split stance, hinge, hamstrings, "soft knees") or reads
+# as a note ("Band above the knees."). The printed programme uses these for the built-in
+# exercises; the movement, its limits and its cues are PROTOCOL's, and LIBRARY keeps
+# PROTOCOL's words for the clinicians.
+PATIENT_INSTRUCTIONS: dict[str, str] = {
+    "S1-05": (
+        "Stand tall facing a wall, with a strap or band around the back of your ankle, "
+        "fixed to something behind you. Push the leg backwards against it without letting "
+        "it move. Keep your upper body upright."
+    ),
+    "S3-12": (
+        "Stand tall with your knees slightly bent. Keep your back flat and push your hips "
+        "back, sliding the weights down your thighs until you feel the backs of your legs "
+        "working (pain no more than 3 out of 10). Push your hips forward to stand up."
+    ),
+    "S3-14": (
+        "Step forward and lower yourself until both knees are bent to about a right angle. "
+        "Keep your upper body upright. Push through your front heel and step into the next "
+        "lunge."
+    ),
+    "S3-15": (
+        "Stand with one foot a long step in front of the other. Lower yourself straight "
+        "down until your back knee nearly touches the floor, then push back up through your "
+        "front heel."
+    ),
+    "S3-16": (
+        "With your hips on the pad, lower your upper body by bending at the hips, keeping "
+        "your back flat. Then lift back up using your buttocks and the backs of your thighs."
+    ),
+    "S3-17": (
+        "Rest your upper back against a bench, with your feet flat on the floor. Push your "
+        "hips up until your body is level from your shoulders to your knees, squeeze your "
+        "buttocks, then lower slowly."
+    ),
+    "S4-18": (
+        "Stand with your feet wide. Keep your back flat and push your hips back to swing "
+        "the bell back between your legs. Then push your hips forward quickly so the bell "
+        "floats up to chest height. Your arms only hold on: the power comes from your hips."
+    ),
+    "S4-19": (
+        "Stand with one foot a long step in front of the other. Jump up and swap legs in "
+        "the air. Land softly with the other foot in front, and go again."
+    ),
+    "S4-20": (
+        "Run with long, springy strides. Push off hard and float through the air between "
+        "steps. Land with your foot under your body."
+    ),
+    "SUP-23": (
+        "Lie on your side, propped up on your forearm. Lift your hips so your body is in a "
+        "straight line. Hold."
+    ),
+    "SUP-24": (
+        "Put a band around both legs, just above the knees. Bend your knees a little and "
+        "take steady steps to the side, without letting your feet snap together."
+    ),
+    "SUP-25": (
+        "Stand side-on to where the band is fixed. Hold the band at your chest with both "
+        "hands and push it straight out in front of you, without letting it turn you. "
+        "Bring it back slowly."
+    ),
+    "SUP-26": (
+        "Lie on your back with your arms pointing up to the ceiling. Lift your legs so your "
+        "knees are bent and above your hips. Slowly lower one arm and the leg on the other "
+        "side towards the floor, without letting your back lift off the floor."
+    ),
+}
+
+
 # The "common mistakes" of PROTOCOL 2 in the patient's words, for the rows whose transcribed
-# wording uses clinical terms (hip flexion, lumbar, ischial, degrees, reps, piking). The
+# wording uses clinical terms (hip flexion, lumbar, ischial, degrees, reps, piking, trunk,
+# prescribed). The
 # printed programme uses these for the built-in exercises; the meaning is unchanged, and
 # LIBRARY keeps PROTOCOL's words for the clinicians.
 PATIENT_MISTAKES: dict[str, tuple[str, ...]] = {
@@ -1544,10 +1614,21 @@ PATIENT_MISTAKES: dict[str, tuple[str, ...]] = {
         "Sliding out faster than you can control",
         "Pain above 3 out of 10 when your legs are nearly straight",
     ),
+    "S3-12": (
+        "Rounding the back",
+        "Turning it into a squat",
+        "Going deeper than your physio showed you",
+        "Bouncing at the bottom",
+    ),
     "S3-13": (
         "The hip of the raised leg turning out",
         "Standing knee locked or bent too much",
         "Losing balance (use a wall)",
+    ),
+    "S3-15": (
+        "Front heel lifting",
+        "Upper body slumping forward",
+        "Back knee banging down on the floor",
     ),
     "S3-16": ("Bending and arching your lower back instead of bending at the hips",),
     "S3-17": (
@@ -1569,9 +1650,18 @@ PATIENT_MISTAKES: dict[str, tuple[str, ...]] = {
         "Hill sprints too early (they bend the hip more)",
         "Long overstrides",
     ),
+    "S4-22": (
+        "Landing with a straight knee",
+        "Upper body swaying",
+    ),
     "SUP-23": (
         "Hips sagging down or pushed up too high",
         "Shoulder shrugging",
+    ),
+    "SUP-24": (
+        "Feet dragging",
+        "Upper body swaying",
+        "Knees falling inwards",
     ),
     "SUP-25": (
         "Letting your body twist",

@@ -381,6 +381,7 @@ def patient_facing_texts():
     for spec in LIBRARY:
         yield spec.patient_text
     yield from library_v1.PATIENT_NAMES.values()
+    yield from library_v1.PATIENT_INSTRUCTIONS.values()
     for mistakes in library_v1.PATIENT_MISTAKES.values():
         yield from mistakes
     yield from library_v1.PATIENT_GUIDANCE.values()
@@ -404,19 +405,28 @@ def test_patient_text_has_no_unexplained_abbreviations(text):
 
 
 # Clinical terms the printed words for the patient replace (UX.md: reading age about 11).
+# tests/rehab/test_pdf.py checks the printed programmes for the same words.
 JARGON = re.compile(
-    r"(?i)\b(isometric|isotonic|eccentric|plyometrics?|flexion|extension|lumbar|ischial|"
-    r"pelvis|piking|tempo|reps?|fatigued|affected side)\b|°|~"
+    r"(?i)\b(isometric|isotonic|eccentric|concentric|plyometrics?|flexion|extension|lumbar|"
+    r"ischial|pelvis|piking|tempo|reps?|fatigued|affected side|trunk|split stance|"
+    r"hamstrings?|hinge[ds]?|hinging|neutral spine|contralateral|ipsilateral|"
+    r"glute(al|s)?|abduction|prescribed|RDL)\b|°|~"
 )
 
 
-def test_the_patients_words_for_mistakes_and_guidance_are_plain():
+def test_the_patients_words_for_instructions_mistakes_and_guidance_are_plain():
     for code, mistakes in library_v1.PATIENT_MISTAKES.items():
         # One plain line for each of PROTOCOL's, in the same order.
         assert len(mistakes) == len(BY_CODE[code].mistakes), code
         assert all(m.strip() and m[0].isupper() for m in mistakes), code
     assert set(library_v1.PATIENT_GUIDANCE) <= set(BY_CODE)
+    for code, instruction in library_v1.PATIENT_INSTRUCTIONS.items():
+        # Only where PROTOCOL's wording needs it, and never the same words again.
+        assert instruction != BY_CODE[code].patient_text, code
+        assert instruction[0].isupper() and instruction.endswith("."), code
+        assert len(instruction) <= 1000, code  # Exercise.patient_text
     texts = [
+        *(library_v1.PATIENT_INSTRUCTIONS.get(spec.code, spec.patient_text) for spec in LIBRARY),
         *(m for spec in LIBRARY for m in library_v1.PATIENT_MISTAKES.get(spec.code, spec.mistakes)),
         *library_v1.PATIENT_GUIDANCE.values(),
         *(line for info in STAGE_INFO.values() for line in info["advice"]),
