@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 from accounts.models import Clinic
 from patients.models import Assessment, Patient
 
-from . import rules
+from . import library_v1, rules
 
 ACTION_CHOICES = [(a.value, a.value.replace("_", " ").capitalize()) for a in rules.Action]
 #: The words people read for an action code ("START_STAGE_2" -> "Start stage 2").
@@ -288,6 +288,14 @@ class Exercise(models.Model):
     def printed_name(self) -> str:
         """The name the patient reads: the plain one, else the clinical one."""
         return self.patient_name or self.name
+
+    @property
+    def printed_text(self) -> str:
+        """How to do it, as the patient reads it: for a built-in exercise whose PROTOCOL
+        wording uses clinical terms, the plain words of library_v1.PATIENT_INSTRUCTIONS."""
+        if self.is_builtin:
+            return library_v1.PATIENT_INSTRUCTIONS.get(self.code, self.patient_text)
+        return self.patient_text
 
 
 class PlanQuerySet(models.QuerySet["Plan"]):

@@ -385,7 +385,7 @@ def _guidance(item: PlanItem) -> list[str]:
     if exercise.is_builtin and exercise.code in library_v1.PATIENT_GUIDANCE:
         lines.append(library_v1.PATIENT_GUIDANCE[exercise.code])  # plain words (UX.md)
         return lines
-    said = _instruction(exercise).lower()
+    said = _clean(exercise.printed_text).lower()
     plain = " ".join(
         sentence
         for sentence in re.split(r"(?<=\.) ", plain_guidance(exercise.load_guidance))
@@ -441,15 +441,6 @@ def _drawing(exercise: Exercise) -> dict[str, str] | None:
     return {"src": src, "alt": _clean(exercise.illustration_alt), "sha256": digest}
 
 
-def _instruction(exercise: Exercise) -> str:
-    """How to do the exercise; for a built-in one in the patient's words
-    (library_v1.PATIENT_INSTRUCTIONS), where PROTOCOL's wording uses clinical terms."""
-    text = exercise.patient_text
-    if exercise.is_builtin:
-        text = library_v1.PATIENT_INSTRUCTIONS.get(exercise.code, text)
-    return _clean(text, multiline=True)
-
-
 def _mistakes(exercise: Exercise) -> list[str]:
     """The exercise's common mistakes; for a built-in one in the patient's words
     (library_v1.PATIENT_MISTAKES), where PROTOCOL's wording is a clinician's."""
@@ -475,7 +466,7 @@ def _document(plan: Plan) -> dict[str, Any]:
             "name": _clean(item.exercise.printed_name),
             "drawing": _drawing(item.exercise),
             "dose": dose(item, plan.stage),
-            "instruction": _instruction(item.exercise),
+            "instruction": _clean(item.exercise.printed_text, multiline=True),
             "guidance": _guidance(item),
             "mistakes": _mistakes(item.exercise),
             "note": _item_note(item),

@@ -432,6 +432,15 @@ def test_stage4_plan_page_shows_the_weekly_calendar(world):
     assert "(printed as “One-leg hops forward”)" in page.content.decode()
 
 
+def test_the_library_shows_how_to_do_it_as_the_patient_reads_it(world):
+    body = client_for(world.physio).get(reverse("rehab:exercises")).content.decode()
+    swing = library_v1.BY_CODE["S4-18"]
+    assert html.escape(swing.patient_text) in body  # PROTOCOL's words, for the clinician
+    printed = library_v1.PATIENT_INSTRUCTIONS["S4-18"]
+    assert f"Printed as: “{html.escape(printed)}”" in body
+    assert body.count("Printed as:") == len(library_v1.PATIENT_INSTRUCTIONS)
+
+
 PERSONAS = ["physio", "colleague", "other_physio", "admin", "anonymous"]
 EXPECTED = {
     #           physio colleague other admin anonymous
