@@ -12,9 +12,12 @@ case "$ADDR" in
 esac
 export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://$HOST_PORT}"
 
+# Beat's schedule file lives with the rest of the app's data (PHT_DATA_DIR, as settings.py).
+DATA_DIR="${PHT_DATA_DIR:-data}"
+mkdir -p "$DATA_DIR"
 # The worker renders PDFs at a lower CPU priority than the pages (docs/benchmarks.md).
 nice -n "${WORKER_NICE:-10}" "$PY" -m celery -A pht_clinic worker --beat --loglevel=INFO --concurrency=2 \
-  --schedule=data/celerybeat-schedule &
+  --schedule="$DATA_DIR/celerybeat-schedule" &
 worker=$!
 trap 'kill -TERM "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || true' EXIT INT TERM
 

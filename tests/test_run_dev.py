@@ -54,3 +54,17 @@ def test_the_diary_link_follows_the_address_unless_set(tmp_path, env, base):
     assert len(started) == 2  # the worker (which renders programmes) and the web server
     assert all(line.endswith(f"PUBLIC_BASE_URL={base}") for line in started), started
     assert any("runserver" in line for line in started)
+
+
+def test_beats_schedule_is_kept_in_the_data_folder(tmp_path):
+    """With PHT_DATA_DIR set, a fresh clone has no data/ folder: beat could not open its
+    schedule there, crashed, and the sweeper of stuck renders never ran."""
+    for tree, env, folder in [
+        (tmp_path / "default", {}, tmp_path / "default" / "data"),
+        (tmp_path / "set", {"PHT_DATA_DIR": str(tmp_path / "elsewhere")}, tmp_path / "elsewhere"),
+    ]:
+        tree.mkdir()
+        worker = next(line for line in run_dev(tree, **env) if "celery" in line)
+        relative = "data" if not env else str(folder)
+        assert f"--schedule={relative}/celerybeat-schedule" in worker
+        assert folder.is_dir()
