@@ -41,7 +41,7 @@ from accounts.models import Clinic, User
 from patients.models import Assessment, Patient
 from pht_clinic.caching import safely
 
-from .models import ACTION_LABELS, CaseStatus, parameters_for
+from .models import ACTION_LABELS, CaseStatus, StageDecision, parameters_for
 
 FLARE_WINDOW_DAYS = 14  # issue 7: REGRESS or AMBER in the last 14 days
 QUEUE_PREVIEW = 5  # patients named under each queue's title
@@ -117,7 +117,8 @@ class Queue:
 
     @property
     def patients(self) -> Annotated:
-        return self.base.filter(self.condition).order_by(*self.order)
+        # The queue's own order, then the name: the queue's list pages through it steadily.
+        return self.base.filter(self.condition).order_by(*self.order, "last_name", "pk")
 
 
 def queue_counts(base: Annotated, queues: list[Queue]) -> dict[str, int]:
@@ -208,7 +209,7 @@ SORTS = {
 def workload(base: Annotated) -> dict[str, Any]:
     per_stage = {row["stage"]: row["n"] for row in base.values("stage").annotate(n=Count("id"))}
     per_physio = list(
-        base.values("physio__first_name", "physio__last_name")
+        base.values("physio__first_name", "physio__last_name", "physio__is_active")
         .annotate(n=Count("id"))
         .order_by("-n", "physio__last_name")
     )
@@ -318,13 +319,17 @@ def neutralise(value: object) -> str:
 
 def write_csv(rows: Iterable[Any], out: Any, today: date) -> None:
     """The caseload as CSV; ``rows`` are patients annotated by :func:`caseload`."""
+    # A byte order mark: Excel reads a CSV without one in the computer's legacy code page
+    # ("AraÃºjo" for "Araújo").
+    out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(
         ["Patient", "Stage", "Status", "Physiotherapist", "Days in stage", "Last assessment",
-         "Latest decision", "Flags", "Programme issued"]
+         "Latest decision", "Decision status", "Referral urgency", "Flags", "Programme issued"]
     )  # fmt: skip
     for p in rows:
         days = (today - p.stage_entered_on).days if p.stage_entered_on else ""
+        status = StageDecision.Status(p.decision_status).label if p.decision_status else ""
         writer.writerow(
             [
                 neutralise(p.full_name),
@@ -334,6 +339,8 @@ def write_csv(rows: Iterable[Any], out: Any, today: date) -> None:
                 neutralise(days),
                 neutralise(p.last_visit or ""),
                 neutralise(ACTION_LABELS.get(p.decision_action, p.decision_action)),
+                neutralise(status),
+                neutralise(CaseStatus.URGENCY_OF_RANK.get(p.urgency_rank, "")),
                 neutralise(" ".join(p.decision_flags or [])),
                 "yes" if p.has_programme else "no",
             ]

@@ -56,16 +56,14 @@ class CaseloadFilterForm(forms.Form):
         queryset=User.objects.none(), required=False, label="Physiotherapist", empty_label="Anyone"
     )
     queue = forms.ChoiceField(required=False, label="Queue")
-    sort = forms.ChoiceField(
-        choices=[
-            ("name", "Name"),
-            ("stage", "Stage"),
-            ("days", "Days in stage"),
-            ("last_visit", "Last assessment"),
-            ("physio", "Physiotherapist"),
-        ],
-        required=False,
-    )
+    SORT_CHOICES = [
+        ("name", "Name"),
+        ("stage", "Stage"),
+        ("days", "Days in stage"),
+        ("last_visit", "Last assessment"),
+        ("physio", "Physiotherapist"),
+    ]
+    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
 
     def __init__(
         self, *args: object, user: User, queue_choices: list[tuple[str, str]], **kwargs: object
@@ -80,6 +78,9 @@ class CaseloadFilterForm(forms.Form):
             ("", "All patients"),
             *queue_choices,
         ]
+        if self.data.get("queue"):  # a queue's list comes in the queue's order at first
+            sort = cast(forms.ChoiceField, self.fields["sort"])
+            sort.choices = [("", "Queue order"), *self.SORT_CHOICES]
         style_filter_widgets(self)
 
 
@@ -90,7 +91,7 @@ class ReassignForm(forms.Form):
         queryset=Patient.objects.none(),
         to_field_name="public_id",
         error_messages={
-            "required": "Tick the patients to reassign in the table above.",
+            "required": "Tick the patients to reassign in the caseload table.",
             "invalid_choice": "A ticked patient is no longer in the caseload; reload the page.",
         },
     )
@@ -134,15 +135,19 @@ def _filtered(
     if form.is_valid():
         data = form.cleaned_data
         if data.get("queue"):
+            # In the queue's order (the most urgent referral first) unless a sort is asked for.
             rows = next(q for q in queues if q.key == data["queue"]).patients
+            sort = ""
         for word in (data.get("q") or "").split():
             rows = rows.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
         if data.get("stage"):
             rows = rows.filter(stage=data["stage"])
         if data.get("physio"):
             rows = rows.filter(physio=data["physio"])
-        sort = data.get("sort") or "name"
-    return rows.order_by(*caseload.SORTS[sort]), queues, form  # type: ignore[arg-type]
+        sort = data.get("sort") or sort
+    if sort:
+        rows = rows.order_by(*caseload.SORTS[sort])  # type: ignore[arg-type]
+    return rows, queues, form
 
 
 def caseload_page(request: Request) -> HttpResponse:
@@ -232,14 +237,17 @@ _CHECKED = mark_safe(" checked")
 
 
 def _decision_cell(p: dict[str, Any]) -> SafeString | str:
-    """The latest decision in words ("Start stage 2"), "(waiting)" until confirmed, then
-    its flags."""
+    """The latest decision in words ("Start stage 2"), "(waiting)" until confirmed, a
+    referral's urgency (as the queue's preview shows it), then its flags."""
     if not p["decision_action"]:
         return NOTHING
     flags = format_html_join(
         "", '<span class="flag">{}</span> ', ((flag,) for flag in p["decision_flags"] or [])
     )
     waiting = " (waiting)" if p["decision_status"] == "pending" else ""
+    urgency = CaseStatus.URGENCY_OF_RANK.get(p.get("urgency_rank", CaseStatus.NO_URGENCY))
+    if urgency:
+        flags = format_html('<span class="flag text-danger">{}</span> {}', urgency, flags)
     action = p["decision_action"]
     return format_html("{}{} {}", ACTION_LABELS.get(action, action), waiting, flags)
 

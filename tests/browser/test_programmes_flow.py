@@ -97,8 +97,9 @@ def test_admin_filters_exports_and_reassigns(live_server, page: Page, world):
     reassign_to.select_option(label=world.colleague.display_name)
     page.get_by_role("button", name="Reassign").click()  # nothing ticked: told next to it
     expect(page.locator("#reassign_patients_error")).to_have_text(
-        "Tick the patients to reassign in the table above."
+        "Tick the patients to reassign in the caseload table."
     )
+    expect(page.locator("#error-summary")).to_be_focused()  # the page comes back at its top
     expect(reassign_to).to_have_value(str(world.colleague.public_id))  # the choice is kept
     page.get_by_label("Tick Pat Waiting").check()
     page.get_by_role("button", name="Reassign").click()

@@ -1,5 +1,6 @@
 """Caseload review (issue 7)."""
 
+import codecs
 import csv
 import io
 import re
@@ -179,7 +180,8 @@ def test_rows_and_queue_previews_link_to_the_work_each_needs(world):
     assert row.group(1) == reverse("patients:detail", args=[referred.public_id])
     cells = re.findall(r"<td>(.*?)</td>", row.group(0))
     assert cells[1:7] == [
-        "1", world.physio.display_name, "10", day_text(world, 2), "Refer (waiting) ", "none"
+        "1", world.physio.display_name, "10", day_text(world, 2),
+        f'Refer (waiting) <span class="flag text-danger">{urgency}</span> ', "none",
     ]  # fmt: skip
     amber_row = re.search(r"<td><a [^>]+>Amber, .*?</tr>", body)
     assert amber_row
@@ -334,7 +336,7 @@ def test_admin_reassigns_the_ticked_patients_and_history_keeps_it(world):
     [
         ("ours", "other_physio", "Choose an active physiotherapist of your clinic."),
         ("theirs", "colleague", "A ticked patient is no longer in the caseload"),
-        ("none", "colleague", "Tick the patients to reassign in the table above."),
+        ("none", "colleague", "Tick the patients to reassign in the caseload table."),
         ("ours", "none", "Choose the physiotherapist who takes them over."),
         ("bad", "colleague", "is not a valid UUID."),  # only a forged form sends this
     ],
@@ -673,3 +675,72 @@ def test_figures_cached_by_another_release_are_not_read(world, settings, monkeyp
     assert caseload.cached_figures(world.admin, today, compute) == {"total": 1}  # cached
     monkeypatch.setattr(caseload, "_FORMAT", "a-later-release")
     assert caseload.cached_figures(world.admin, today, compute) == {"total": 2}
+
+
+def test_a_queues_list_keeps_the_queues_order_and_shows_the_urgency(world):
+    """The list behind a queue's "all N…" link is in the order its preview promises (the
+    most urgent referral first, however its name sorts), until another sort is chosen."""
+    routine = started(world, last_name="Aaronson")
+    review(world, routine, 2, confirm_it=False, red_flags_none=None, red_flags=["RF_INFLAMMATORY"])
+    emergency = started(world, last_name="Zeller")
+    review(
+        world, emergency, 2, confirm_it=False, red_flags_none=None, red_flags=["RF_CAUDA_EQUINA"]
+    )
+    admin = client_for(world.admin)
+    body = admin.get(reverse("rehab:caseload") + "?queue=referral").content.decode()
+    rows = re.findall(r"<tr><td><input .*?</tr>", body)
+    assert [re.search(r">(\w+), Pat</a>", row).group(1) for row in rows] == ["Zeller", "Aaronson"]
+    assert '<span class="flag text-danger">EMERGENCY</span>' in rows[0]
+    assert '<span class="flag text-danger">ROUTINE</span>' in rows[1]
+    assert '<option value="" selected>Queue order</option>' in body
+    by_name = admin.get(reverse("rehab:caseload") + "?queue=referral&sort=name").content.decode()
+    assert by_name.index("Aaronson, Pat") < by_name.index("Zeller, Pat")
+    everyone = admin.get(reverse("rehab:caseload")).content.decode()
+    assert "Queue order" not in everyone  # all patients: by name
+    assert everyone.index("Aaronson, Pat") < everyone.index("Zeller, Pat")
+
+
+def test_the_csv_says_whether_a_decision_waits_and_how_urgent_a_referral_is(world):
+    referred = started(world, last_name="Referred")
+    review(world, referred, 2, confirm_it=False, red_flags_none=None, red_flags=["RF_CAUDA_EQUINA"])
+    started(world, last_name="Settled")
+    response = client_for(world.admin).get(reverse("rehab:caseload_csv"))
+    assert response.content.startswith(codecs.BOM_UTF8)  # Excel then reads it as UTF-8
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    by_name = {row["Patient"]: row for row in rows}
+    assert by_name["Pat Referred"]["Decision status"] == "Waiting for the physiotherapist"
+    assert by_name["Pat Referred"]["Referral urgency"] == "EMERGENCY"
+    assert by_name["Pat Settled"]["Decision status"] == "Confirmed"
+    assert by_name["Pat Settled"]["Referral urgency"] == ""
+
+
+@pytest.mark.parametrize(
+    ("data", "links"),
+    [
+        ({"physio": "colleague"}, ["reassign_patients"]),
+        ({"patients": "ours"}, ["reassign_physio"]),
+    ],
+)
+def test_a_reassign_error_is_summarised_at_the_top_with_links_to_the_fields(world, data, links):
+    """The form sits under a table of up to 50 rows: the page comes back at its top, where
+    the summary (focused by app.js) says what is wrong and leads to it."""
+    ours = started(world, last_name="Ours")
+    post = {
+        "patients": [ours.public_id] if "patients" in data else [],
+        "physio": world.colleague.public_id if "physio" in data else "",
+    }
+    body = client_for(world.admin).post(reverse("rehab:reassign"), post).content.decode()
+    summary = re.search(r'<div class="alert alert-danger" role="alert" tabindex="-1" '
+                        r'id="error-summary">.*?</div>', body, re.S)  # fmt: skip
+    assert summary and body.index('id="error-summary"') < body.index("<table")
+    assert re.findall(r'href="#(\w+)"', summary.group(0)) == links
+    for target in links:
+        assert f'id="{target}"' in body
+
+
+def test_the_workload_marks_a_deactivated_physiotherapist(world):
+    started(world, last_name="Stranded")
+    world.physio.is_active = False
+    world.physio.save()
+    body = client_for(world.admin).get(reverse("rehab:caseload")).content.decode()
+    assert f"<li>{world.physio.display_name} (deactivated): 1</li>" in body
