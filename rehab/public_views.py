@@ -64,6 +64,8 @@ def _link_or_404(
     if link is None:
         audit.record(request, "patient_link_invalid", outcome="denied")
         raise Http404("No such link")
+    # No one is logged in: dates on the page are the clinic's, as on the handover sheet.
+    timezone.activate(link.plan.patient.clinic.tzinfo)
     audit.record(
         request,
         "patient_link_used",
@@ -81,8 +83,26 @@ def _too_many(request: HttpRequest) -> HttpResponse:
     return render(request, "public/too_many.html", status=429)
 
 
+def _not_working(request: HttpRequest) -> HttpResponse:
+    """The 404 of a link: the patient has no account to go back to, so it says what to do."""
+    return render(request, "public/link_not_working.html", status=404)
+
+
 def _ready_job(plan: Plan) -> RenderJob:
     return programmes.request_render(plan, None)
+
+
+def _refresh_seconds(job: RenderJob) -> int | None:
+    """How soon the page looks again by itself while the programme is prepared, or None.
+    Every look uses the link (USES_PER_HOUR): every 5 s for a minute, once a minute until
+    5 minutes, then the page stops and says to come back later, so that a patient left
+    waiting while the worker is down does not find the link refused for an hour."""
+    if job.is_ready or job.status == RenderJob.Status.FAILED:
+        return None
+    waited = timezone.now() - job.requested_at
+    if waited < timedelta(minutes=1):
+        return 5
+    return 60 if waited < timedelta(minutes=5) else None
 
 
 @login_not_required
@@ -93,6 +113,8 @@ def programme_page(request: HttpRequest, token: str) -> HttpResponse:
         link = _link_or_404(request, token)
     except TooManyRequests:
         return _too_many(request)
+    except Http404:
+        return _not_working(request)
     plan = link.plan
     job = _ready_job(plan)
     return render(
@@ -105,6 +127,7 @@ def programme_page(request: HttpRequest, token: str) -> HttpResponse:
             "job": job,
             "token": token,
             "link": link,
+            "refresh_seconds": _refresh_seconds(job),
         },
     )
 
@@ -117,6 +140,8 @@ def programme_file(request: HttpRequest, token: str) -> HttpResponseBase:
         link = _link_or_404(request, token)
     except TooManyRequests:
         return _too_many(request)
+    except Http404:
+        return _not_working(request)
     job = _ready_job(link.plan)
     if not job.is_ready:
         return render(
@@ -129,6 +154,7 @@ def programme_file(request: HttpRequest, token: str) -> HttpResponseBase:
                 "job": job,
                 "token": token,
                 "link": link,
+                "refresh_seconds": _refresh_seconds(job),
             },
             status=202,
         )
@@ -310,7 +336,7 @@ def diary_by_link(request: HttpRequest, token: str) -> HttpResponse:
         return _too_many(request)
     except Http404:
         _forget_saved_notices(request)
-        raise
+        return _not_working(request)
     return _diary(request, link.plan.patient, link.plan, DiaryEntry.Source.LINK, {"token": token})
 
 
@@ -319,7 +345,7 @@ def my_diary(request: Request) -> HttpResponse:
     plan = programmes.current_plan(patient)
     if plan is None:
         return render(request, "public/no_programme.html", {"patient": patient})
-    return _diary(request, patient, plan, DiaryEntry.Source.ACCOUNT, {})
+    return _diary(request, patient, plan, DiaryEntry.Source.ACCOUNT, {"base_template": "base.html"})
 
 
 def my_data(request: Request) -> HttpResponse:

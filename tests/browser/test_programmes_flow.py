@@ -199,3 +199,48 @@ def test_phone_diary_after_a_save_and_after_a_mistake(live_server, browser, worl
     expect(page.get_by_label("Which day is this about?")).to_be_in_viewport()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     phone.close()
+
+
+#: Controls on screen smaller than 44 by 44 css px (UX.md "Patients": large touch targets).
+#: A link within a sentence is exempt (WCAG 2.5.8), unless it is a phone number to call.
+SMALL_TARGETS = """() => [...document.querySelectorAll(
+    'a, button, input:not([type=hidden]):not([type=radio]), select, textarea, label.btn')]
+  .filter(el => el.getClientRects().length && !el.matches('.visually-hidden-focusable'))
+  .filter(el => getComputedStyle(el).display !== 'inline' || el.matches('[href^="tel:"]'))
+  .map(el => [el.textContent.trim() || el.name, el.getBoundingClientRect()])
+  .filter(([, box]) => box.width < 44 || box.height < 44)
+  .map(([name, box]) => `${name} ${Math.round(box.width)}x${Math.round(box.height)}`)"""
+
+
+def test_a_patients_phone_pages_have_large_touch_targets(live_server, browser, world):
+    account = make_user(world.clinic, User.Role.PATIENT, username="phonepatient")
+    plan = issued_plan(world, first_name="Hana", last_name="Suzuki", user=account)
+    tasks.render_programme(programmes.request_render(plan, world.physio).pk)
+    yesterday = clinic_today(world.clinic) - timedelta(days=1)
+    diary.record(plan.patient, plan, yesterday, {"session_done": True, "exercise_pain": 7}, "link")
+    _, download = programmes.create_link(plan, world.physio)
+    _, diary_token = programmes.create_link(plan, world.physio, PatientLink.Purpose.DIARY)
+    phone = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
+    )
+    page = phone.new_page()
+    base = live_server.url
+    checked = {}
+
+    def check(name: str) -> None:
+        checked[name] = page.evaluate(SMALL_TARGETS)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, name
+
+    for url in (f"/p/{download}/", f"/d/{diary_token}/", "/login/"):
+        page.goto(base + url)
+        check(url.split("/")[1] or "login")
+    log_in(page, base, "phonepatient")
+    check("home")
+    for name in ("My programme", "My diary"):
+        page.get_by_role("link", name=name, exact=True).first.click()
+        check(name)
+    page.get_by_role("button", name="Save this day").click()  # nothing answered: an error
+    expect(page.get_by_role("alert").filter(has_text="Nothing saved yet")).to_be_visible()
+    check("My diary after a mistake")
+    assert all(not small for small in checked.values()), checked
+    phone.close()

@@ -1,0 +1,112 @@
+"""The patient's pages on a phone: the links a physiotherapist gives or prints, and the
+pages of a patient's own account (UX.md "Patients")."""
+
+import re
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from rehab import diary, programmes
+from rehab.models import PatientLink
+
+from ..conftest import client_for
+from ..factories import make_patient, make_user
+from .test_diary import day, issued_plan
+
+
+@pytest.fixture
+def plan(world):
+    account = make_user(world.clinic, User.Role.PATIENT, username="phoneuser")
+    return issued_plan(
+        world, make_patient(world.clinic, world.physio, user=account, last_name="Diarist")
+    )
+
+
+LINKS = [("public:programme", PatientLink.Purpose.DOWNLOAD), ("public:diary", "diary")]
+
+
+@pytest.mark.parametrize(("url_name", "purpose"), LINKS)
+@pytest.mark.parametrize("why", ["expired", "revoked", "mistyped"])
+def test_a_link_that_no_longer_works_tells_the_patient_what_to_do(
+    world, plan, url_name, purpose, why
+):
+    link, token = programmes.create_link(plan, world.physio, purpose)
+    if why == "expired":
+        PatientLink.objects.filter(pk=link.pk).update(expires_at=timezone.now())
+    elif why == "revoked":
+        programmes.revoke_link(link, world.physio)
+    else:
+        token = token[:-3]
+    response = client_for(None).get(reverse(url_name, args=[token]))
+    body = response.content.decode()
+    assert response.status_code == 404
+    # A patient has no account to go back to: the page says what to do, not "dashboard".
+    assert "This link no longer works" in body and "Ask your clinic for a new link" in body
+    assert "dashboard" not in body.lower() and "Log in" not in body
+    # And it gives away nothing of the patient, nor which clinic the link was from.
+    for secret in ("Diarist", world.clinic.name, world.clinic.phone):
+        assert secret not in body
+
+
+def test_the_download_link_says_when_it_ends_in_the_clinics_time_zone(world, plan):
+    world.clinic.time_zone = "Pacific/Auckland"  # 12 or 13 hours ahead of UTC
+    world.clinic.save()
+    link, token = programmes.create_link(plan, world.physio)
+    in_utc = timezone.now().date() + timedelta(days=3)
+    ends = datetime.combine(in_utc, time(12, 30), tzinfo=UTC)  # past midnight in Auckland
+    PatientLink.objects.filter(pk=link.pk).update(expires_at=ends)
+    body = client_for(None).get(reverse("public:programme", args=[token])).content.decode()
+    next_day = in_utc + timedelta(days=1)
+    assert f"This link works until {next_day.day} {next_day:%B %Y}." in body
+
+
+def test_the_patients_own_diary_keeps_the_menu_and_log_out(world, plan):
+    body = client_for(plan.patient.user).get(reverse("public:my_diary")).content.decode()
+    assert f'href="{reverse("public:my_programmes")}"' in body
+    assert f'action="{reverse("logout")}"' in body
+    assert 'class="diary' in body  # the large touch targets of the phone pages
+    # The link needs no account: its diary has no menu of an account.
+    _, token = programmes.create_link(plan, world.physio, PatientLink.Purpose.DIARY)
+    by_link = client_for(None).get(reverse("public:diary", args=[token])).content.decode()
+    assert f'action="{reverse("logout")}"' not in by_link
+
+
+def test_the_diary_gives_pains_out_of_10(world, plan):
+    diary.record(
+        plan.patient, plan, day(world, 1),
+        {"session_done": True, "exercise_pain": 6, "next_morning_pain": 4}, "link",
+    )  # fmt: skip
+    body = client_for(plan.patient.user).get(reverse("public:my_diary")).content.decode()
+    table = body[body.index('id="entries-title"') :]
+    assert "<td>6/10</td>" in table.replace(' class="border-bottom-0"', "")
+    assert "4/10" in table
+
+
+def test_waiting_for_a_slow_programme_does_not_use_up_the_link(world, plan, monkeypatch):
+    """The page looks again by itself while the programme is prepared, and every look is a
+    use of the link (USES_PER_HOUR): a patient left waiting while the worker is down must
+    not find the link refused for an hour."""
+    from rehab import public_views
+
+    monkeypatch.setattr(programmes, "enqueue", lambda job_id: True)  # never rendered
+    job = programmes.request_render(plan, world.physio)
+    _, token = programmes.create_link(plan, world.physio)
+    client, url = client_for(None), reverse("public:programme", args=[token])
+    waited, looks, statuses = 0, 0, set()
+    while waited < 3600:
+        type(job).objects.filter(pk=job.pk).update(
+            requested_at=timezone.now() - timedelta(seconds=waited)
+        )
+        response = client.get(url)
+        looks += 1
+        statuses.add(response.status_code)
+        again = re.search(r'http-equiv="refresh" content="(\d+)"', response.content.decode())
+        if again is None:
+            break
+        waited += int(again.group(1))
+    assert statuses == {200} and looks < public_views.USES_PER_HOUR
+    body = response.content.decode()
+    assert "taking longer than usual" in body and world.clinic.phone in body
