@@ -105,7 +105,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
         base = caseload.caseload(user)  # type: ignore[arg-type]
         today = clinic_today(user.clinic)  # type: ignore[union-attr]
-        queues = caseload.queues(base, user.clinic, today)  # type: ignore[union-attr, arg-type]
+        queues = caseload.queues(
+            base,
+            user.clinic,  # type: ignore[union-attr, arg-type]
+            today,
+            whole_clinic=user.is_clinic_admin,  # type: ignore[union-attr]
+        )
         # The caseload page's figures, from the same cache entry (rehab.caseload).
         figures = caseload.cached_figures(
             user,  # type: ignore[arg-type]

@@ -132,21 +132,36 @@ def queue_counts(base: Annotated, queues: list[Queue]) -> dict[str, int]:
     return {key: total or 0 for key, total in totals.items()}
 
 
-def queues(base: Annotated, clinic: Clinic, today: date) -> list[Queue]:
-    """The queues at the top of the caseload, most urgent first (issue 7, item 2)."""
+def queues(
+    base: Annotated, clinic: Clinic, today: date, *, whole_clinic: bool = False
+) -> list[Queue]:
+    """The queues at the top of the caseload, most urgent first (issue 7, item 2). The whole
+    clinic's caseload (a clinic admin's) also lists the patients left without an active
+    physiotherapist: nobody can confirm their recommendations until they are reassigned."""
     flare_since = today - timedelta(days=FLARE_WINDOW_DAYS)
     overdue_before = today - timedelta(days=clinic.overdue_days)
     plateau_days = parameters_for(clinic).PLATEAU_DAYS
     in_programme = ~Q(status=Patient.Status.COMPLETED)
+    referral = Queue(
+        "referral",
+        "Red flags and referrals",
+        "The latest recommendation is a referral; see the assessment now.",
+        Q(case__decision_action="REFER"),
+        ("urgency_rank", "decision_date"),
+        base,
+    )
+    unassigned = Queue(
+        "unassigned",
+        "Physiotherapist deactivated",
+        "Their physiotherapist can no longer log in, so nobody reviews them or confirms "
+        "their recommendations: tick them in the list and reassign them.",
+        in_programme & Q(physio__is_active=False),
+        ("physio__last_name", "physio__first_name"),
+        base,
+    )
     return [
-        Queue(
-            "referral",
-            "Red flags and referrals",
-            "The latest recommendation is a referral; see the assessment now.",
-            Q(case__decision_action="REFER"),
-            ("urgency_rank", "decision_date"),
-            base,
-        ),
+        referral,
+        *([unassigned] if whole_clinic else []),
         Queue(
             "flare",
             "Flares in the last 14 days",

@@ -126,7 +126,12 @@ def _filtered(
 ) -> tuple[caseload.Annotated, list[caseload.Queue], CaseloadFilterForm]:
     """The caseload rows the query string asks for (``base``: :func:`caseload.caseload`)."""
     user = request.user
-    queues = caseload.queues(base, user.clinic, today)  # type: ignore[arg-type]
+    queues = caseload.queues(
+        base,
+        user.clinic,  # type: ignore[arg-type]
+        today,
+        whole_clinic=user.is_clinic_admin,
+    )
     form = CaseloadFilterForm(
         request.GET or None, user=user, queue_choices=[(q.key, q.title) for q in queues]
     )

@@ -55,9 +55,10 @@ def review(world, patient, days_ago, confirm_it=True, **values):
 def members(world, user=None):
     user = user or world.admin
     base = caseload.caseload(user)
+    today = clinic_today(world.clinic)
     return {
         q.key: {p.last_name for p in q.patients}
-        for q in caseload.queues(base, world.clinic, clinic_today(world.clinic))
+        for q in caseload.queues(base, world.clinic, today, whole_clinic=user.is_clinic_admin)
     }
 
 
@@ -85,8 +86,9 @@ def test_queue_membership_on_constructed_histories(world):
     assert overdue.pk
     # The badges (one aggregate query) count exactly the patients each list shows.
     base = caseload.caseload(world.admin)
+    today = clinic_today(world.clinic)
     counted = caseload.queue_counts(
-        base, caseload.queues(base, world.clinic, clinic_today(world.clinic))
+        base, caseload.queues(base, world.clinic, today, whole_clinic=True)
     )
     assert counted == {key: len(names) for key, names in queues.items()}
 
@@ -657,6 +659,26 @@ def test_patients_of_a_deactivated_physiotherapist_are_marked(world):
     row = re.search(r"<td><a [^>]+>Stranded, .*?</tr>", body)
     assert row and f"{world.physio.display_name} (deactivated)" in row.group(0)
     assert f">{world.physio.display_name} (deactivated)</option>" in body  # the filter menu
+
+
+def test_an_admin_is_shown_the_patients_left_without_an_active_physiotherapist(world):
+    started(world, last_name="Stranded")
+    kept = started(world, last_name="Kept")
+    Patient.objects.filter(pk=kept.pk).update(physio=world.colleague)
+    done = started(world, last_name="Finished")
+    Patient.objects.filter(pk=done.pk).update(status=Patient.Status.COMPLETED)
+    assert members(world)["unassigned"] == set()  # every physiotherapist is active
+    world.physio.is_active = False
+    world.physio.save()
+    assert members(world)["unassigned"] == {"Stranded"}  # not the completed one
+    dashboard = client_for(world.admin).get(reverse("dashboard")).content.decode()
+    assert "Physiotherapist deactivated" in dashboard
+    page = client_for(world.admin).get(reverse("rehab:caseload") + "?queue=unassigned")
+    assert "Stranded" in page.context["rows"] and "Kept" not in page.context["rows"]
+    # A physiotherapist's own caseload never holds such a patient: no such queue there.
+    assert "unassigned" not in members(world, world.colleague)
+    mine = client_for(world.colleague).get(reverse("dashboard")).content.decode()
+    assert "Physiotherapist deactivated" not in mine
 
 
 def test_figures_cached_by_another_release_are_not_read(world, settings, monkeypatch):
