@@ -28,3 +28,17 @@
   });
   schedule();
 })();
+// Caseload: one box ticks every patient shown, for the reassign form (a deactivated
+// physiotherapist's twenty patients are one tick, not twenty). Without a script the box stays
+// hidden and each patient is ticked on its own.
+(function () {
+  "use strict";
+  var all = document.getElementById("tick-all");
+  if (!all) { return; }
+  var boxes = document.querySelectorAll('input[name="patients"][form="reassign"]');
+  if (!boxes.length) { return; }
+  all.hidden = false;
+  all.addEventListener("change", function () {
+    boxes.forEach(function (box) { box.checked = all.checked; });
+  });
+})();

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from accounts.models import User
 from patients.forms import clinic_today
+from patients.models import Patient
 from rehab import diary, plans, programmes, tasks
 from rehab.models import PatientLink, RenderJob
 from rehab.services import confirm
@@ -107,6 +108,31 @@ def test_admin_filters_exports_and_reassigns(live_server, page: Page, world):
         page.get_by_text(f"Pat Waiting is now with {world.colleague.display_name}.")
     ).to_be_visible()
     expect(page.get_by_label("Queue")).to_have_value("ready")  # the filter is kept
+
+
+def test_admin_reassigns_a_deactivated_physiotherapists_patients_in_one_go(
+    live_server, page: Page, world
+):
+    for name in ("Ames", "Boyd", "Cole"):
+        make_patient(world.clinic, world.physio, last_name=name)
+    make_patient(world.clinic, world.colleague, last_name="Dale")
+    User.objects.filter(pk=world.physio.pk).update(is_active=False)
+    log_in(page, live_server.url, "clinicadmin")
+    page.get_by_role("link", name="Physiotherapist deactivated").click()
+    table = page.locator("table.table-caseload")
+    expect(table).to_contain_text("Ames")
+    expect(table).not_to_contain_text("Dale")
+    page.get_by_label("Tick every patient on this page").check()
+    for name in ("Ames", "Boyd", "Cole"):
+        expect(page.get_by_label(f"Tick Pat {name}")).to_be_checked()
+    page.get_by_label("Reassign the ticked patients to").select_option(
+        label=world.colleague.display_name
+    )
+    page.get_by_role("button", name="Reassign").click()
+    expect(
+        page.get_by_text(f"3 patients are now with {world.colleague.display_name}.")
+    ).to_be_visible()
+    assert not Patient.objects.filter(physio=world.physio).exists()
 
 
 def test_phone_diary_from_the_printed_link_flags_the_caseload(live_server, browser, world):
