@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import audit
@@ -193,7 +194,8 @@ def _plan_context(plan: Plan, formset: Any = None, add_form: Any = None) -> dict
     rows = [{"item": item, "form": forms_by_id.get(item.pk)} for item in items]
     paused = plan.patient.status == Patient.Status.PAUSED
     latest_job = plan.render_jobs.filter(paused=paused).first()
-    links = list(plan.links.filter(revoked_at__isnull=True))
+    # The links that still work: an expired one has nothing left to revoke.
+    links = list(plan.links.filter(revoked_at__isnull=True, expires_at__gt=timezone.now()))
     # The menu offers only what this stage accepts (plans.stage_use_error decides on adding),
     # also when the page is shown again with an Add's error.
     usable = [e.pk for e in exercises if plans.stage_use_error(e, plan.stage) is None]

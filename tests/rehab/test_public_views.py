@@ -110,3 +110,12 @@ def test_waiting_for_a_slow_programme_does_not_use_up_the_link(world, plan, monk
     assert statuses == {200} and looks < public_views.USES_PER_HOUR
     body = response.content.decode()
     assert "taking longer than usual" in body and world.clinic.phone in body
+
+
+def test_the_plan_page_lists_only_the_links_that_still_work(world, plan):
+    working, _ = programmes.create_link(plan, world.physio)
+    expired, _ = programmes.create_link(plan, world.physio)
+    PatientLink.objects.filter(pk=expired.pk).update(expires_at=timezone.now())
+    url = reverse("rehab:plan", args=[plan.patient.public_id, plan.public_id])
+    listed = client_for(world.physio).get(url).context["links"]
+    assert listed == [working]
