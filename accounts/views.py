@@ -417,8 +417,8 @@ AUDIT_PAGE_SIZE = 50
 
 
 def _describe_objects(events: Any, clinic: Clinic) -> None:
-    """Set ``event.regarding``: what an event was about besides the patient, in words. A
-    staff member is named (one query for the page); other records by their kind."""
+    """Set ``event.regarding``: what an event was about besides the patient, in words (a
+    staff member is named, other records by their kind), and ``event.patient_name``."""
     users = {
         ref.split(":", 1)[1]
         for ref in (event.object_ref for event in events)
@@ -428,7 +428,15 @@ def _describe_objects(events: Any, clinic: Clinic) -> None:
         str(u.public_id): f"{u.display_name} ({u.username})"
         for u in User.objects.filter(clinic=clinic, public_id__in=users)
     }
+    # The patients by name, for the people who read the trail (one query for the page).
+    patients = {
+        public_id: f"{first} {last}"
+        for public_id, first, last in Patient.objects.filter(
+            clinic=clinic, public_id__in={e.patient_ref for e in events if e.patient_ref}
+        ).values_list("public_id", "first_name", "last_name")
+    }
     for event in events:
+        event.patient_name = patients.get(event.patient_ref, "")
         label, _, key = event.object_ref.partition(":")
         if label == "accounts.user":
             event.regarding = names.get(key, "a staff member")

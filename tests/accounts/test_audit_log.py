@@ -15,6 +15,7 @@ from accounts import audit
 from accounts.models import AUDIT_ACTION_LABELS, AuditEvent
 
 from ..conftest import client_for
+from ..factories import make_patient
 
 
 def event_at(when, actor, action="patient_viewed", **kwargs):
@@ -72,6 +73,28 @@ def test_rows_show_who_role_action_patient_outcome_and_both_times(world):
     assert "2026-01-11 01:00:00" in body  # Auckland, UTC+13 in January
     for text in ("treating", "physio", "pdf_downloaded", str(patient.public_id), "Success"):
         assert text in body
+
+
+def test_a_patients_name_leads_to_their_events_and_their_page_to_the_trail(world):
+    patient = make_patient(world.clinic, world.physio, first_name="Ama", last_name="Owusu")
+    other = make_patient(world.clinic, world.physio, first_name="Bo", last_name="Lind")
+    event_at(utc(2026, 1, 10, 12), world.physio, "patient_viewed", patient=patient)
+    event_at(utc(2026, 1, 10, 13), world.physio, "patient_viewed", patient=other)
+    admin = client_for(world.admin)
+    body = admin.get(reverse("audit_log")).content.decode()
+    assert f'<a href="?patient={patient.public_id}" title="Only this patient' in body
+    assert ">Ama Owusu</a>" in body and ">Bo Lind</a>" in body
+    trail = f"{reverse('audit_log')}?patient={patient.public_id}"
+    page = admin.get(reverse("patients:detail", args=[patient.public_id])).content.decode()
+    assert f'href="{trail}"' in page
+    events = admin.get(trail).context["page"]  # the physio's view and the admin's own
+    assert [(e.actor_label, e.patient_ref) for e in events] == [
+        ("clinicadmin", patient.public_id),
+        ("treating", patient.public_id),
+    ]
+    # A physiotherapist reads their own actions from the trail, not a record's.
+    mine = client_for(world.physio).get(reverse("patients:detail", args=[patient.public_id]))
+    assert "audit trail" not in mine.content.decode()
 
 
 def test_actions_and_roles_are_shown_in_words_with_their_codes_kept(world):
