@@ -31,7 +31,7 @@ from patients.models import Patient
 from pht_clinic.caching import get_or_compute
 from pht_clinic.html import NOTHING, short_date, url_maker
 
-from . import caseload
+from . import caseload, rules
 from .models import ACTION_LABELS, CaseStatus
 
 PAGE_SIZE = 50
@@ -187,6 +187,8 @@ def _caseload(request: Request, reassign_form: ReassignForm | None = None) -> Ht
         ticked=ticked,
         error=reassign_form is not None and bool(reassign_form.errors.get("patients")),
     )
+    # What the flags in the table mean, for readers who do not know the rules' codes.
+    flags_shown = sorted({f for p in page.object_list for f in p["decision_flags"] or []})
     query = request.GET.copy()
     query.pop("page", None)
     here = request.GET.urlencode()  # the page as shown, for the reassign form to come back to
@@ -195,6 +197,7 @@ def _caseload(request: Request, reassign_form: ReassignForm | None = None) -> Ht
         "form": form,
         "page": page,
         "rows": rows_html,
+        "flag_legend": [(f, rules.FLAG_LABELS.get(f, "")) for f in flags_shown],
         "query": query.urlencode(),
         "here": here,
         "today": today,

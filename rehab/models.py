@@ -162,6 +162,12 @@ class StageDecision(models.Model):
         ]
 
     @property
+    def flag_meanings(self) -> list[tuple[str, str]]:
+        """Each flag with what it means (rules.FLAG_LABELS), for people who do not know the
+        codes."""
+        return [(f, rules.FLAG_LABELS.get(f, "")) for f in self.engine_flags or []]
+
+    @property
     def is_referral(self) -> bool:
         """The rules refer, or the clinician did (UX.md: referrals are impossible to miss)."""
         return rules.Action.REFER in (self.engine_action, self.accepted_action)

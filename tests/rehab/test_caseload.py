@@ -93,6 +93,17 @@ def test_queue_membership_on_constructed_histories(world):
     assert counted == {key: len(names) for key, names in queues.items()}
 
 
+def test_the_flags_in_the_table_and_the_decision_box_say_what_they_mean(world):
+    amber = started(world, last_name="Amber")
+    review(world, amber, 3, nprs_exercise_max="4", G1_nprs="2")  # STAY with AMBER
+    meaning = rules.FLAG_LABELS[rules.Flag.AMBER]
+    body = client_for(world.admin).get(reverse("rehab:caseload")).content.decode()
+    assert f'Flags: <span class="flag">AMBER</span> {meaning}.' in body
+    assert "DWELL" not in body.split("Flags:")[-1]  # only the flags the page shows
+    page = client_for(world.physio).get(reverse("patients:detail", args=[amber.public_id]))
+    assert f'<span class="flag me-1">AMBER</span> {meaning}' in page.content.decode()
+
+
 def test_overdue_threshold_is_the_clinic_setting(world):
     started(world, days_ago=10, last_name="TenDays")
     assert "TenDays" not in members(world)["overdue"]
