@@ -350,7 +350,9 @@ def write_csv(rows: Iterable[Any], out: Any, today: date) -> None:
                 neutralise(p.full_name),
                 neutralise(p.stage or ""),
                 neutralise(p.get_status_display()),
-                neutralise(p.physio.display_name),
+                neutralise(
+                    p.physio.display_name + ("" if p.physio.is_active else " (deactivated)")
+                ),
                 neutralise(days),
                 neutralise(p.last_visit or ""),
                 neutralise(ACTION_LABELS.get(p.decision_action, p.decision_action)),

@@ -745,6 +745,17 @@ def test_the_csv_says_whether_a_decision_waits_and_how_urgent_a_referral_is(worl
     assert by_name["Pat Referred"]["Referral urgency"] == "EMERGENCY"
     assert by_name["Pat Settled"]["Decision status"] == "Confirmed"
     assert by_name["Pat Settled"]["Referral urgency"] == ""
+    assert by_name["Pat Settled"]["Physiotherapist"] == world.physio.display_name
+    world.physio.is_active = False
+    world.physio.save()
+    rows = csv.DictReader(
+        io.StringIO(
+            client_for(world.admin).get(reverse("rehab:caseload_csv")).content.decode("utf-8-sig")
+        )
+    )
+    assert {row["Physiotherapist"] for row in rows} == {
+        f"{world.physio.display_name} (deactivated)"
+    }
 
 
 @pytest.mark.parametrize(
