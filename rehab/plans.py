@@ -227,10 +227,12 @@ def issue(plan: Plan, lock_version: int, user: User) -> Plan:
     if not plan.items.exists():
         raise PlanError("Add at least one exercise before issuing the plan.")
     superseded = patient.plans.filter(status=Plan.Status.ISSUED)
-    # A diary link is bound to the current plan: the old one's links stop working.
-    PatientLink.objects.filter(
-        plan__in=superseded, purpose=PatientLink.Purpose.DIARY, revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
+    # A link is bound to one plan version (SECURITY.md): the old one's links stop working, so
+    # that an old handover sheet never downloads exercises that have been replaced; the
+    # patient is told to use the newest programme or ask the clinic.
+    PatientLink.objects.filter(plan__in=superseded, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
     superseded.update(status=Plan.Status.SUPERSEDED)
     plan.refresh_from_db()
     plan.status, plan.issued_by, plan.issued_at = Plan.Status.ISSUED, user, timezone.now()

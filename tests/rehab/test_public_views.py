@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from rehab import diary, programmes
+from rehab import diary, plans, programmes
 from rehab.models import PatientLink
 
 from ..conftest import client_for
@@ -119,3 +119,17 @@ def test_the_plan_page_lists_only_the_links_that_still_work(world, plan):
     url = reverse("rehab:plan", args=[plan.patient.public_id, plan.public_id])
     listed = client_for(world.physio).get(url).context["links"]
     assert listed == [working]
+
+
+def test_a_new_programme_stops_the_old_ones_links(world, plan):
+    """Links are bound to one plan version (SECURITY.md): an old handover sheet must not
+    download exercises that have been replaced."""
+    client = client_for(None)
+    old = {purpose: programmes.create_link(plan, world.physio, purpose)[1] for _, purpose in LINKS}
+    draft = plans.new_draft_from(plan, world.physio)
+    newer = plans.issue(draft, draft.lock_version, world.physio)
+    for url_name, purpose in LINKS:
+        gone = client.get(reverse(url_name, args=[old[purpose]]))
+        assert gone.status_code == 404 and "no longer works" in gone.content.decode()
+        _, token = programmes.create_link(newer, world.physio, purpose)
+        assert client.get(reverse(url_name, args=[token])).status_code == 200
