@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
+from django.db import models
+
+from pht_clinic import formfields
 
 from .models import AuditEvent, Clinic, User
 
@@ -20,6 +23,10 @@ admin.site.__class__ = SuperuserOnlyAdminSite
 @admin.register(Clinic)
 class ClinicAdmin(admin.ModelAdmin):
     list_display = ["name", "time_zone", "is_active"]
+    # The operator's form too takes only the digits 0-9 (pht_clinic/formfields.py).
+    formfield_overrides = {
+        models.IntegerField: {"form_class": formfields.IntegerField},
+    }
 
 
 class OperatorUserChangeForm(UserChangeForm):

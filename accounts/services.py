@@ -228,13 +228,16 @@ def deactivate_clinic(clinic: Clinic) -> int:
     with transaction.atomic():
         clinic.is_active = False
         clinic.save(update_fields=["is_active"])
-        # Lock its people first: a clinical-lead grant committed between reading the leads
+        # The invitations before the people, in the order of accept_invitation and
+        # Invitation.issue (an invitation's row, then its person's): holding the people while
+        # waiting for an invitation being sent again would deadlock with it.
+        Invitation.objects.filter(user__clinic=clinic).pending().update(revoked_at=timezone.now())
+        # Then its people: a clinical-lead grant committed between reading the leads
         # and deactivating everyone would break the database's check and undo the closing.
         user_ids = list(clinic.users.select_for_update().values_list("pk", flat=True))
         for lead in clinic.users.filter(clinical_lead=True):
             set_clinical_lead(None, lead, grant=False, label="operator")
         clinic.users.update(is_active=False)
-        Invitation.objects.filter(user__clinic=clinic).pending().update(revoked_at=timezone.now())
         end_sessions(user_ids)
         audit.record(None, "clinic_deactivated", obj=clinic, clinic=clinic, label="operator")
     return len(user_ids)

@@ -169,25 +169,38 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class NotCurrent(Exception):
+    """A link is only made for the patient's current (issued) plan."""
+
+    message = "Links are for the issued (current) programme."
+
+
 def create_link(
     plan: Plan, user: User | None, purpose: str = PatientLink.Purpose.DOWNLOAD
 ) -> tuple[PatientLink, str]:
     """A new link bound to this plan version; the token (256 bits) is returned once and
-    only its hash is stored (SECURITY.md "patient links")."""
+    only its hash is stored (SECURITY.md "patient links"). Raises NotCurrent unless the plan
+    is the patient's issued one."""
     token = secrets.token_urlsafe(32)
     days = plan.patient.clinic.patient_link_days
     if purpose == PatientLink.Purpose.DIARY:
         # Printed on the programme, which serves the whole stage: it lasts as long as the
         # plan is current (revoked when a new version is issued), at most DIARY_LINK_DAYS.
         days = settings.DIARY_LINK_DAYS
-    link = PatientLink.objects.create(
-        plan=plan,
-        purpose=purpose,
-        token_hash=hash_token(token),
-        created_by=user,
-        expires_at=timezone.now() + timedelta(days=days),
-    )
-    audit.record(None, "patient_link_created", actor=user, patient=plan.patient, obj=link)
+    with transaction.atomic():
+        # The patient's row, as plans.issue locks it before revoking the links of the plan
+        # it supersedes: a link is made before that (and revoked by it) or refused after.
+        Patient.objects.select_for_update().filter(pk=plan.patient_id).first()
+        if not Plan.objects.filter(pk=plan.pk, status=Plan.Status.ISSUED).exists():
+            raise NotCurrent
+        link = PatientLink.objects.create(
+            plan=plan,
+            purpose=purpose,
+            token_hash=hash_token(token),
+            created_by=user,
+            expires_at=timezone.now() + timedelta(days=days),
+        )
+        audit.record(None, "patient_link_created", actor=user, patient=plan.patient, obj=link)
     return link, token
 
 
@@ -206,11 +219,16 @@ def find_link(token: str, purpose: str = PatientLink.Purpose.DOWNLOAD) -> Patien
     return link
 
 
-def diary_url(plan: Plan) -> str:
-    """A new diary link for the printed programme (the token lives only in the PDF)."""
+def diary_url(plan: Plan) -> str | None:
+    """A new diary link for the printed programme (the token lives only in the PDF); None
+    for a version that is no longer the patient's (printed from the history, or rendered
+    after a newer one was issued): its printout carries no diary link."""
     from django.urls import reverse
 
-    _, token = create_link(plan, None, PatientLink.Purpose.DIARY)
+    try:
+        _, token = create_link(plan, None, PatientLink.Purpose.DIARY)
+    except NotCurrent:
+        return None
     return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("public:diary", args=[token])
 
 

@@ -481,7 +481,11 @@ def link_create(request: Request, public_id: str, plan_id: str) -> HttpResponse:
     if plan.status != Plan.Status.ISSUED:
         messages.error(request, "Links are for the issued (current) programme.")
         return redirect("rehab:plan", plan.patient.public_id, plan.public_id)
-    link, token = programmes.create_link(plan, request.user)
+    try:
+        link, token = programmes.create_link(plan, request.user)
+    except programmes.NotCurrent as refused:  # a newer version was issued meanwhile
+        messages.error(request, refused.message)
+        return redirect("rehab:plan", plan.patient.public_id, plan.public_id)
     url = request.build_absolute_uri(reverse("public:programme", args=[token]))
     sheet = pdf.render_handover_sheet(
         patient=plan.patient,

@@ -77,3 +77,15 @@ def test_every_model_forms_number_fields_refuse_other_scripts():
                 assert isinstance(field, formfields.AsciiDigits), f"{form.__name__}.{name}"
                 checked += 1
     assert checked > 30  # the assessment form alone has more
+
+
+def test_the_operators_clinic_form_refuses_other_scripts_too():
+    from django.contrib import admin
+
+    from accounts.models import Clinic
+
+    form = admin.site._registry[Clinic].get_form(None)
+    numbers = [name for name, f in form.base_fields.items() if isinstance(f, NUMBER_FIELDS)]
+    assert numbers == ["overdue_days", "patient_link_days"]
+    for name in numbers:
+        assert isinstance(form.base_fields[name], formfields.AsciiDigits), name

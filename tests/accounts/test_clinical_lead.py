@@ -3,16 +3,16 @@ the clinic, never by oneself; by the operator's command; gone with the role or t
 
 import io
 import threading
-import time
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import AuditEvent, User
 
+from ..concurrency import close_clinic_while, require_row_locks
 from ..conftest import client_for
 from ..factories import make_user
 
@@ -312,42 +312,12 @@ def test_the_command_needs_exactly_one_of_grant_or_revoke(world, flags):
     assert not is_lead(world.admin)
 
 
-def _backend_waiting_on_a_lock(timeout: float = 10.0) -> bool:
-    """Whether another PostgreSQL session of this test database waits for a row lock."""
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0]:
-                return True
-            time.sleep(0.02)
-    return False
-
-
 @pytest.mark.django_db(transaction=True)
 def test_closing_the_clinic_waits_for_a_grant_in_progress_and_then_revokes_it(world, second):
     """A grant committed while the clinic is being closed: the closing waits for it and takes
     the permission away, instead of failing on the database's check and rolling back."""
-    if connection.vendor != "postgresql":
-        pytest.fail("needs PostgreSQL's row locks (make test runs on PostgreSQL)")
+    require_row_locks()
     granting, go = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
-
-    def thread(work):
-        """``work`` on its own database connection; what it raises is kept in ``errors``."""
-
-        def run() -> None:
-            try:
-                work()
-            except BaseException as error:
-                errors.append(error)
-            finally:
-                connections.close_all()
-
-        return threading.Thread(target=run)
 
     def grant() -> None:
         with transaction.atomic():
@@ -356,19 +326,7 @@ def test_closing_the_clinic_waits_for_a_grant_in_progress_and_then_revokes_it(wo
             granting.set()
             go.wait(10)
 
-    def close_clinic() -> None:
-        call_command("deactivate_clinic", str(world.clinic.pk), stdout=io.StringIO())
-
-    granter = thread(grant)
-    granter.start()
-    assert granting.wait(10)
-    closer = thread(close_clinic)
-    closer.start()
-    assert _backend_waiting_on_a_lock()  # the closing waits for the grant's row
-    go.set()
-    granter.join(10)
-    closer.join(10)
-    assert errors == []
+    assert close_clinic_while(grant, granting, go, world.clinic.pk) == []
     second.refresh_from_db()
     assert not second.is_active and not second.clinical_lead
     world.clinic.refresh_from_db()

@@ -154,3 +154,45 @@ def test_the_operator_admin_is_for_superusers_only_and_deletes_no_one(world):
     assert client_for(root).get(url).status_code == 200
     delete = reverse("admin:accounts_user_delete", args=[world.physio.pk])
     assert client_for(root).get(delete).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_closing_the_clinic_while_an_invitation_is_sent_again_does_not_deadlock(world, monkeypatch):
+    """Sending a patient's invitation again revokes their open one, then adds a new one (which
+    needs the account's row). The closing must not hold the accounts while it waits for the
+    invitations, or PostgreSQL ends one of the two with "deadlock detected"."""
+    import secrets
+    import threading
+
+    import accounts.models
+    from patients import services as patient_services
+
+    from ..concurrency import close_clinic_while, require_row_locks
+    from ..factories import make_patient
+
+    require_row_locks()
+    patient = make_patient(world.clinic, world.physio, email="pat@example.org")
+    patient_services.invite_patient(None, patient, world.physio)  # an open invitation
+    revoked, go = threading.Event(), threading.Event()
+
+    class PausedSecrets:
+        """Invitation.issue draws the token between revoking and creating: pause there."""
+
+        @staticmethod
+        def token_urlsafe(n: int) -> str:
+            revoked.set()
+            go.wait(10)
+            return secrets.token_urlsafe(n)
+
+    monkeypatch.setattr(accounts.models, "secrets", PausedSecrets)
+
+    sent: list[str] = []
+
+    def invite_again() -> None:
+        sent.append(patient_services.invite_patient(None, patient, world.physio))
+
+    assert close_clinic_while(invite_again, revoked, go, world.clinic.pk) == []
+    world.clinic.refresh_from_db()
+    assert not world.clinic.is_active
+    assert not User.objects.filter(clinic=world.clinic, is_active=True).exists()
+    assert Client().get(sent[0]).status_code == 404  # sent meanwhile: of a closed clinic

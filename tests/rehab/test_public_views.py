@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from rehab import diary, plans, programmes
-from rehab.models import PatientLink
+from rehab.models import PatientLink, Plan
 
 from ..conftest import client_for
 from ..factories import make_patient, make_user
@@ -133,3 +133,85 @@ def test_a_new_programme_stops_the_old_ones_links(world, plan):
         assert gone.status_code == 404 and "no longer works" in gone.content.decode()
         _, token = programmes.create_link(newer, world.physio, purpose)
         assert client.get(reverse(url_name, args=[token])).status_code == 200
+
+
+def _working_links(plan):
+    return PatientLink.objects.filter(
+        plan=plan, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
+
+def test_a_programme_rendered_after_a_newer_version_prints_no_working_diary_link(
+    world, plan, tmp_path, settings, monkeypatch
+):
+    """The worker was behind (or a physiotherapist prints an old version from its history):
+    the render of a superseded version must not make it a new diary link, which would work
+    for DIARY_LINK_DAYS although the plan is no longer the patient's."""
+    from rehab import pdf, tasks
+    from rehab.models import RenderJob
+
+    settings.PROGRAMME_DIR = tmp_path
+    monkeypatch.setattr(programmes, "enqueue", lambda job_id: True)  # rendered below
+    job = programmes.request_render(plan, world.physio)
+    draft = plans.new_draft_from(plan, world.physio)
+    plans.issue(draft, draft.lock_version, world.physio)
+    printed: list[str | None] = []
+    render = pdf.render_programme
+
+    def spy(plan, *, paused, diary_url=None):
+        printed.append(diary_url)
+        return render(plan, paused=paused, diary_url=diary_url)
+
+    monkeypatch.setattr(pdf, "render_programme", spy)
+    tasks.render_programme(job.pk)
+    assert RenderJob.objects.get(pk=job.pk).status == RenderJob.Status.READY
+    assert not _working_links(plan).exists()
+    for url in filter(None, printed):
+        assert client_for(None).get(url.split("//", 1)[-1].partition("/")[2]).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_link_made_while_a_new_version_is_issued_does_not_outlive_it(world, monkeypatch):
+    """A download link for the current plan, made while a colleague issues the next version:
+    the link is made before the issue (and revoked by it) or refused, never left working
+    for the superseded plan."""
+    import contextlib
+    import threading
+
+    from ..concurrency import another_session_waits_for_a_lock, in_thread, require_row_locks
+
+    require_row_locks()
+    account = make_user(world.clinic, User.Role.PATIENT, username="racer")
+    old = issued_plan(world, make_patient(world.clinic, world.physio, user=account))
+    draft = plans.new_draft_from(old, world.physio)
+    superseding, go = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+    made: list[str] = []
+    refresh = plans.refresh_case_status
+
+    def paused_refresh(patient):  # inside issue's transaction, after the links are revoked
+        superseding.set()
+        go.wait(10)
+        return refresh(patient)
+
+    monkeypatch.setattr(plans, "refresh_case_status", paused_refresh)
+
+    def make_link() -> None:
+        with contextlib.suppress(programmes.NotCurrent):  # refused: the plan is superseded
+            made.append(programmes.create_link(old, world.colleague)[1])
+
+    issuer = in_thread(lambda: plans.issue(draft, draft.lock_version, world.physio), errors)
+    issuer.start()
+    assert superseding.wait(10)
+    linker = in_thread(make_link, errors)
+    linker.start()
+    linker.join(3)  # made at once (the hole), or waiting for the issue to finish
+    assert not linker.is_alive() or another_session_waits_for_a_lock()
+    go.set()
+    issuer.join(15)
+    linker.join(15)
+    assert errors == []
+    assert Plan.objects.get(pk=old.pk).status == Plan.Status.SUPERSEDED
+    for token in made:
+        assert programmes.find_link(token) is None
+    assert not _working_links(old).exists()
