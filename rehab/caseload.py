@@ -152,10 +152,11 @@ def queues(
     )
     unassigned = Queue(
         "unassigned",
-        "Physiotherapist deactivated",
-        "Their physiotherapist can no longer log in, so nobody reviews them or confirms "
-        "their recommendations: tick them in the list and reassign them.",
-        in_programme & Q(physio__is_active=False),
+        "No active physiotherapist",
+        "Their physiotherapist has been deactivated or no longer works as one, so nobody "
+        "reviews them or confirms their recommendations: tick them in the list and reassign "
+        "them.",
+        in_programme & (Q(physio__is_active=False) | ~Q(physio__role=User.Role.PHYSIO)),
         ("physio__last_name", "physio__first_name"),
         base,
     )

@@ -118,7 +118,7 @@ def test_admin_reassigns_a_deactivated_physiotherapists_patients_in_one_go(
     make_patient(world.clinic, world.colleague, last_name="Dale")
     User.objects.filter(pk=world.physio.pk).update(is_active=False)
     log_in(page, live_server.url, "clinicadmin")
-    page.get_by_role("link", name="Physiotherapist deactivated").click()
+    page.get_by_role("link", name="No active physiotherapist").click()
     table = page.locator("table.table-caseload")
     expect(table).to_contain_text("Ames")
     expect(table).not_to_contain_text("Dale")

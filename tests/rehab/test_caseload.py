@@ -682,14 +682,18 @@ def test_an_admin_is_shown_the_patients_left_without_an_active_physiotherapist(w
     world.physio.is_active = False
     world.physio.save()
     assert members(world)["unassigned"] == {"Stranded"}  # not the completed one
+    # A physiotherapist made clinic admin keeps their patients, who need a physiotherapist.
+    Patient.objects.filter(last_name="Kept").update(physio=world.admin)
+    assert members(world)["unassigned"] == {"Stranded", "Kept"}
+    Patient.objects.filter(last_name="Kept").update(physio=world.colleague)
     dashboard = client_for(world.admin).get(reverse("dashboard")).content.decode()
-    assert "Physiotherapist deactivated" in dashboard
+    assert "No active physiotherapist" in dashboard
     page = client_for(world.admin).get(reverse("rehab:caseload") + "?queue=unassigned")
     assert "Stranded" in page.context["rows"] and "Kept" not in page.context["rows"]
     # A physiotherapist's own caseload never holds such a patient: no such queue there.
     assert "unassigned" not in members(world, world.colleague)
     mine = client_for(world.colleague).get(reverse("dashboard")).content.decode()
-    assert "Physiotherapist deactivated" not in mine
+    assert "No active physiotherapist" not in mine
 
 
 def test_figures_cached_by_another_release_are_not_read(world, settings, monkeypatch):
