@@ -478,12 +478,9 @@ def link_create(request: Request, public_id: str, plan_id: str) -> HttpResponse:
     from . import pdf
 
     plan = get_plan_for_user(request, public_id, plan_id, "edit_clinical")
-    if plan.status != Plan.Status.ISSUED:
-        messages.error(request, "Links are for the issued (current) programme.")
-        return redirect("rehab:plan", plan.patient.public_id, plan.public_id)
     try:
         link, token = programmes.create_link(plan, request.user)
-    except programmes.NotCurrent as refused:  # a newer version was issued meanwhile
+    except programmes.NotCurrent as refused:  # a draft, or a version since replaced
         messages.error(request, refused.message)
         return redirect("rehab:plan", plan.patient.public_id, plan.public_id)
     url = request.build_absolute_uri(reverse("public:programme", args=[token]))

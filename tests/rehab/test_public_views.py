@@ -215,3 +215,11 @@ def test_a_link_made_while_a_new_version_is_issued_does_not_outlive_it(world, mo
     for token in made:
         assert programmes.find_link(token) is None
     assert not _working_links(old).exists()
+
+
+def test_a_link_is_refused_for_a_draft_with_a_message(world, plan):
+    draft = plans.new_draft_from(plan, world.physio)
+    url = reverse("rehab:link_create", args=[plan.patient.public_id, draft.public_id])
+    response = client_for(world.physio).post(url, follow=True)
+    assert "Links are for the issued (current) programme." in response.content.decode()
+    assert not PatientLink.objects.filter(plan=draft).exists()
