@@ -50,11 +50,10 @@ def get_staff_member_for_admin(request: HttpRequest, public_id: UUID | str) -> U
     return member
 
 
-def may_set_clinical_lead(actor: object, member: User) -> bool:
-    """SECURITY.md "never above own level": a clinic admin grants or revokes the
-    clinical-lead permission of another active clinic admin of their own clinic, never their
-    own, so that nobody gives themself access to clinical records. (The operator's
-    ``manage.py clinical_lead`` serves a clinic with a single admin.)"""
+def may_revoke_clinical_lead(actor: object, member: User) -> bool:
+    """A clinic admin takes away the clinical-lead permission of another active clinic admin
+    of their own clinic, never their own (the operator's ``manage.py clinical_lead`` serves a
+    clinic with a single admin)."""
     return bool(
         getattr(actor, "is_clinic_admin", False)
         and getattr(actor, "clinic_id", None) is not None
@@ -63,3 +62,12 @@ def may_set_clinical_lead(actor: object, member: User) -> bool:
         and member.is_clinic_admin
         and member.is_active
     )
+
+
+def may_grant_clinical_lead(actor: object, member: User) -> bool:
+    """SECURITY.md "never above own level": only a clinical lead gives another admin of the
+    clinic the permission to read clinical records, never to themself. A plain admin could
+    otherwise invite a second admin account of their own and grant themself the permission
+    through it. The clinic's first clinical lead is the operator's (``manage.py
+    clinical_lead``)."""
+    return bool(getattr(actor, "clinical_lead", False) and may_revoke_clinical_lead(actor, member))

@@ -134,16 +134,29 @@ class NotClinicAdmin(Exception):
     message = "Only an active clinic admin can be clinical lead."
 
 
+class NotClinicalLead(Exception):
+    """The admin granting the permission has lost their own since the page was loaded."""
+
+    message = "Only a clinical lead can make another admin clinical lead; nothing was changed."
+
+
 def set_clinical_lead(
     request: HttpRequest | None, member: User, grant: bool, *, label: str = ""
 ) -> bool:
     """Grant or revoke the clinical-lead permission (who may is ``access.
-    may_set_clinical_lead``'s, or the operator's). Returns whether anything changed; a change
-    is audited."""
+    may_grant_clinical_lead``'s and ``may_revoke_clinical_lead``'s, or the operator's, with
+    no request). Returns whether anything changed; a change is audited."""
+    actor = getattr(request, "user", None) if grant else None
     with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=member.pk)
+        # Both rows in the order of their keys: a grant and the granter's revocation, or
+        # two leads granting each other, wait for one another instead of deadlocking.
+        pks = sorted({member.pk, *([actor.pk] if actor is not None else [])})
+        rows = {u.pk: u for u in User.objects.select_for_update().filter(pk__in=pks).order_by("pk")}
+        locked = rows[member.pk]
         if grant and not (locked.is_clinic_admin and locked.is_active):
             raise NotClinicAdmin
+        if actor is not None and not (rows[actor.pk].clinical_lead and rows[actor.pk].is_active):
+            raise NotClinicalLead
         if locked.clinical_lead == grant:
             member.clinical_lead = grant
             return False

@@ -30,7 +30,8 @@ from . import audit, pending_form, services
 from .access import (
     STAFF_ROLES,
     get_staff_member_for_admin,
-    may_set_clinical_lead,
+    may_grant_clinical_lead,
+    may_revoke_clinical_lead,
     require_clinic_admin,
     require_clinic_staff,
 )
@@ -254,7 +255,8 @@ def staff_detail(request: Request, public_id: str) -> HttpResponse:
             member, open_invitation.expires_at if open_invitation else None, timezone.now()
         ),
         "is_self": member.pk == request.user.pk,
-        "may_set_clinical_lead": may_set_clinical_lead(request.user, member),
+        "may_grant_clinical_lead": may_grant_clinical_lead(request.user, member),
+        "may_revoke_clinical_lead": may_revoke_clinical_lead(request.user, member),
         "caseload": _caseload_of(member),
         "confirming": member.is_active and request.GET.get("confirm") == "deactivate",
     }
@@ -292,19 +294,22 @@ def staff_deactivate(request: Request, public_id: str) -> HttpResponse:
 @require_POST
 def staff_clinical_lead(request: Request, public_id: str) -> HttpResponse:
     """Grant or revoke another admin's clinical-lead permission (SECURITY.md matrix: reading
-    the clinic's assessments and downloading its printed programmes); never one's own."""
+    the clinic's assessments and downloading its printed programmes); never one's own, and
+    granted only by a clinical lead."""
     member = get_staff_member_for_admin(request, public_id)
-    if not may_set_clinical_lead(request.user, member):
+    if not may_revoke_clinical_lead(request.user, member):
         raise PermissionDenied
     form = ClinicalLeadForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Nothing was changed: use the buttons on this page.")
         return redirect("staff_detail", member.public_id)
+    if form.grant and not may_grant_clinical_lead(request.user, member):
+        raise PermissionDenied
     name = member.display_name
     try:
         changed = services.set_clinical_lead(request, member, form.grant)
-    except services.NotClinicAdmin:
-        messages.error(request, services.NotClinicAdmin.message)
+    except (services.NotClinicAdmin, services.NotClinicalLead) as refused:
+        messages.error(request, refused.message)
         return redirect("staff_detail", member.public_id)
     if not changed:
         already = "is clinical lead already" if form.grant else "is not clinical lead"

@@ -1,5 +1,6 @@
-"""Granting and revoking the clinical-lead permission: on the staff page by another admin of
-the clinic, never by oneself; by the operator's command; gone with the role or the account."""
+"""Granting and revoking the clinical-lead permission: on the staff page granted by a clinical
+lead and revoked by any other admin of the clinic, never by oneself; by the operator's
+command; gone with the role or the account."""
 
 import io
 import threading
@@ -7,9 +8,10 @@ import threading
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from accounts import services
 from accounts.models import AuditEvent, User
 
 from ..concurrency import close_clinic_while, require_row_locks
@@ -26,6 +28,14 @@ def second(world):
     return make_user(world.clinic, User.Role.CLINIC_ADMIN, username="second")
 
 
+@pytest.fixture
+def lead(world):
+    """The world's clinic admin, made clinical lead (as the operator's command does)."""
+    User.objects.filter(pk=world.admin.pk).update(clinical_lead=True)
+    world.admin.refresh_from_db()
+    return world.admin
+
+
 def lead_url(member):
     return reverse("staff_clinical_lead", args=[member.public_id])
 
@@ -35,8 +45,8 @@ def is_lead(user):
     return user.clinical_lead
 
 
-def test_an_admin_grants_and_revokes_another_admins_permission(world, second):
-    client = client_for(world.admin)
+def test_a_lead_grants_it_and_another_admin_revokes_it(world, lead, second):
+    client = client_for(lead)
     response = client.post(lead_url(second), GRANT, follow=True)
     assert response.redirect_chain == [(reverse("staff_detail", args=[second.public_id]), 302)]
     body = response.content.decode()
@@ -44,17 +54,40 @@ def test_an_admin_grants_and_revokes_another_admins_permission(world, second):
     assert "not record, sign or change anything clinical" in body
     assert is_lead(second)
     event = AuditEvent.objects.get(action="clinical_lead_granted")
-    assert (event.actor, event.role, event.clinic) == (world.admin, "clinic_admin", world.clinic)
+    assert (event.actor, event.role, event.clinic) == (lead, "clinic_admin", world.clinic)
     assert event.object_ref == f"accounts.user:{second.public_id}" and event.patient_ref is None
 
-    body = client.post(lead_url(second), REVOKE, follow=True).content.decode()
+    plain = make_user(world.clinic, User.Role.CLINIC_ADMIN, username="plain")
+    body = client_for(plain).post(lead_url(second), REVOKE, follow=True).content.decode()
     assert f"{second.display_name} is no longer clinical lead" in body
     assert not is_lead(second)
-    assert AuditEvent.objects.filter(action="clinical_lead_revoked", actor=world.admin).count() == 1
+    assert AuditEvent.objects.filter(action="clinical_lead_revoked", actor=plain).count() == 1
 
 
-def test_a_repeated_grant_changes_and_audits_nothing_more(world, second):
-    client = client_for(world.admin)
+def test_a_plain_admin_cannot_grant_it_not_even_through_a_second_account(world, second):
+    """SECURITY.md "never above own level": an admin who is not clinical lead could otherwise
+    invite a second admin account and, logged in as it, make themself clinical lead."""
+    for granter, member in ((world.admin, second), (second, world.admin)):
+        response = client_for(granter).post(lead_url(member), GRANT)
+        assert response.status_code == 403
+        assert not is_lead(member)
+        assert AuditEvent.objects.filter(action="access_denied", actor=granter).count() == 1
+    assert not AuditEvent.objects.filter(action__startswith="clinical_lead_")
+
+
+def test_a_lead_who_has_just_lost_the_permission_grants_nothing(world, lead, second):
+    """The page was loaded while they were lead; the grant finds their row changed since."""
+    User.objects.filter(pk=lead.pk).update(clinical_lead=False)
+    request = RequestFactory().post(lead_url(second), GRANT)
+    request.user = lead  # as loaded before the revocation: still clinical_lead in memory
+    with pytest.raises(services.NotClinicalLead):
+        services.set_clinical_lead(request, second, grant=True)
+    assert not is_lead(second)
+    assert not AuditEvent.objects.filter(action="clinical_lead_granted")
+
+
+def test_a_repeated_grant_changes_and_audits_nothing_more(world, lead, second):
+    client = client_for(lead)
     client.post(lead_url(second), GRANT)
     body = client.post(lead_url(second), GRANT, follow=True).content.decode()
     assert "Nothing was changed" in body and "is clinical lead already" in body
@@ -73,8 +106,8 @@ def test_nobody_changes_their_own_permission(world, second, data):
     assert AuditEvent.objects.get(action="access_denied").actor == world.admin
 
 
-def test_only_an_active_clinic_admin_can_be_given_it(world):
-    client = client_for(world.admin)
+def test_only_an_active_clinic_admin_can_be_given_it(world, lead):
+    client = client_for(lead)
     inactive = make_user(world.clinic, User.Role.CLINIC_ADMIN, is_active=False)
     for member in (world.physio, inactive):
         assert client.post(lead_url(member), GRANT).status_code == 403
@@ -82,8 +115,8 @@ def test_only_an_active_clinic_admin_can_be_given_it(world):
     assert not AuditEvent.objects.filter(action__startswith="clinical_lead_")
 
 
-def test_only_within_the_admins_own_clinic(world):
-    response = client_for(world.admin).post(lead_url(world.other_admin), GRANT)
+def test_only_within_the_admins_own_clinic(world, lead):
+    response = client_for(lead).post(lead_url(world.other_admin), GRANT)
     assert response.status_code == 404
     assert world.other_admin.display_name not in response.content.decode()
     assert not is_lead(world.other_admin)
@@ -103,21 +136,15 @@ def test_only_clinic_admins_grant_it(world, second, persona):
     assert not is_lead(second)
 
 
-def test_a_clinical_lead_may_grant_it_to_another_admin(world, second):
-    User.objects.filter(pk=world.admin.pk).update(clinical_lead=True)
-    assert client_for(world.admin).post(lead_url(second), GRANT).status_code == 302
-    assert is_lead(second)
-
-
-def test_a_get_changes_nothing(world, second):
-    response = client_for(world.admin).get(lead_url(second), GRANT)
+def test_a_get_changes_nothing(world, lead, second):
+    response = client_for(lead).get(lead_url(second), GRANT)
     assert response.status_code == 405
     assert not is_lead(second)
 
 
-def test_a_post_without_the_csrf_token_is_refused(world, second):
+def test_a_post_without_the_csrf_token_is_refused(world, lead, second):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(world.admin)
+    client.force_login(lead)
     assert client.post(lead_url(second), GRANT).status_code == 403
     assert not is_lead(second)
 
@@ -125,8 +152,8 @@ def test_a_post_without_the_csrf_token_is_refused(world, second):
 @pytest.mark.parametrize(
     "data", [{}, {"clinical_lead": "yes"}, {"clinical_lead_": "grant", "role": "clinic_admin"}]
 )
-def test_a_forged_form_changes_nothing(world, second, data):
-    response = client_for(world.admin).post(lead_url(second), data, follow=True)
+def test_a_forged_form_changes_nothing(world, lead, second, data):
+    response = client_for(lead).post(lead_url(second), data, follow=True)
     assert "Nothing was changed" in response.content.decode()
     assert not is_lead(second)
 
@@ -148,6 +175,10 @@ def test_the_staff_pages_show_who_is_clinical_lead_and_offer_only_what_is_allowe
     physio = client.get(reverse("staff_detail", args=[world.physio.public_id])).content.decode()
     assert lead_url(world.physio) not in physio and "Clinical lead" not in physio
     User.objects.filter(pk=second.pk).update(clinical_lead=False)
+    page = client.get(reverse("staff_detail", args=[second.public_id])).content.decode()
+    assert 'value="grant"' not in page and lead_url(second) not in page
+    assert "Only a clinical lead of the clinic, or whoever runs the app, can make" in page
+    User.objects.filter(pk=world.admin.pk).update(clinical_lead=True)
     page = client.get(reverse("staff_detail", args=[second.public_id])).content.decode()
     assert f"Make {second.display_name} clinical lead" in page and 'value="grant"' in page
 

@@ -1,7 +1,8 @@
 """manage.py clinical_lead: grant or revoke a clinic admin's clinical-lead permission.
 
-For a clinic with a single admin, who cannot grant it to themself on the staff page
-(accounts.access.may_set_clinical_lead). Audited as the operator's.
+The clinic's first clinical lead, or a clinic with a single admin: on the staff page nobody
+changes their own permission and only a clinical lead grants it (accounts.access
+may_grant_clinical_lead). Audited as the operator's.
 """
 
 from typing import Any
