@@ -5,6 +5,8 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db.models import Q
+from django.test import Client
+from django.urls import reverse
 
 from accounts.models import Clinic, User
 from patients.models import Assessment, LoadTest, Patient
@@ -41,6 +43,22 @@ def test_seed_demo_is_idempotent_and_covers_every_stage():
     assert DiaryEntry.objects.filter(patient__user=patient_account, flagged=True).exists()
     roles = set(User.objects.filter(clinic=riverside).values_list("role", flat=True))
     assert roles == {"physio", "clinic_admin", "patient"}
+    # A physiotherapist who left, with patients waiting for the admin to reassign them.
+    leaver = User.objects.get(username="chris.physio")
+    assert not leaver.is_active and not leaver.has_usable_password()
+    assert leaver.patients.filter(status="active").count() == 3
+
+
+@pytest.mark.django_db
+def test_the_demo_admin_sees_the_leavers_patients_in_their_queue():
+    call_command("seed_demo", stdout=io.StringIO())
+    client = Client()
+    client.force_login(User.objects.get(username="jo.admin"))
+    page = client.get(reverse("rehab:caseload") + "?queue=unassigned")
+    leavers = Patient.objects.filter(physio__username="chris.physio")
+    assert page.context["page"].paginator.count == 3
+    for patient in leavers:
+        assert f"{patient.last_name}, {patient.first_name}" in page.context["rows"]
 
 
 @pytest.mark.django_db

@@ -29,6 +29,10 @@ STAFF = [
     ("kim.physio", "Kim", "Tanaka", "northside", User.Role.PHYSIO),
     ("lee.admin", "Lee", "Moreau", "northside", User.Role.CLINIC_ADMIN),
 ]
+#: A physiotherapist who has left Riverside (deactivated) with patients not yet reassigned:
+#: the clinic admin's caseload lists them under "No active physiotherapist".
+LEAVER = ("chris.physio", "Chris", "Adeyemi")
+LEAVERS_PATIENTS = 3
 
 
 class Command(BaseCommand):
@@ -50,12 +54,29 @@ class Command(BaseCommand):
             user.save()
         from patients.demo import seed_patient_account, seed_patients
 
+        leaver = self._leaver(clinics["riverside"])
         for key, count in (("riverside", 40), ("northside", 6)):
             physios = list(
-                User.objects.filter(clinic=clinics[key], role=User.Role.PHYSIO).order_by("username")
+                User.objects.filter(
+                    clinic=clinics[key], role=User.Role.PHYSIO, is_active=True
+                ).order_by("username")
             )
             created = seed_patients(clinics[key], physios, count)
             if created:
                 self.stdout.write(f"Added {created} demo patients to {clinics[key].name}.")
+        if not leaver.patients.exists():
+            left = clinics["riverside"].patients.filter(status="active").order_by("-pk")
+            for patient in left[:LEAVERS_PATIENTS]:
+                patient.physio = leaver
+                patient.save(update_fields=["physio", "updated_at"])
         seed_patient_account(clinics["riverside"], "pat.patient", DEMO_PASSWORD)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
+
+    def _leaver(self, clinic: Clinic) -> User:
+        username, first, last = LEAVER
+        user, _ = User.objects.get_or_create(username=username)
+        user.first_name, user.last_name, user.email = first, last, f"{username}@example.org"
+        user.clinic, user.role, user.is_active = clinic, User.Role.PHYSIO, False
+        user.set_unusable_password()
+        user.save()
+        return user
