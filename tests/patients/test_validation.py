@@ -126,6 +126,21 @@ def test_markup_in_names_and_notes_is_shown_as_text(world, patient):
     assert '<img src="file:///etc/passwd">' not in body
 
 
+@pytest.mark.parametrize(
+    ("activity", "level", "shown"),
+    [("Walking", "none", "Walking</dd>"), ("Running", "competitive", "Running (competitive)</dd>")],
+)
+def test_the_summary_gives_a_sport_level_only_when_there_is_one(world, activity, level, shown):
+    """A level of "none" read "Walking (None)", as if a value were missing."""
+    patient = Patient.objects.create(
+        clinic=world.clinic, physio=world.physio, first_name="Ana", last_name="Level",
+        date_of_birth="1980-01-01", sex="female", affected_side="left", onset="gradual",
+        symptom_duration_weeks=10, sport_activity=activity, sport_level=level,
+    )  # fmt: skip
+    body = client_for(world.physio).get(reverse("patients:detail", args=[patient.public_id]))
+    assert f'<dd class="col-6">{shown}' in body.content.decode()
+
+
 BAD_ASSESSMENTS = [
     ("nprs_morning_baseline", "11", "Pain is scored from 0 (no pain) to 10 (worst imaginable)."),
     ("nprs_morning_baseline", "-1", "Pain is scored from 0 (no pain) to 10"),
