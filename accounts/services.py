@@ -247,7 +247,10 @@ def deactivate_clinic(clinic: Clinic) -> int:
         Invitation.objects.filter(user__clinic=clinic).pending().update(revoked_at=timezone.now())
         # Then its people: a clinical-lead grant committed between reading the leads
         # and deactivating everyone would break the database's check and undo the closing.
-        user_ids = list(clinic.users.select_for_update().values_list("pk", flat=True))
+        # In the order of their keys, as set_clinical_lead locks the granter and the member.
+        user_ids = list(
+            clinic.users.select_for_update().order_by("pk").values_list("pk", flat=True)
+        )
         for lead in clinic.users.filter(clinical_lead=True):
             set_clinical_lead(None, lead, grant=False, label="operator")
         clinic.users.update(is_active=False)

@@ -363,3 +363,24 @@ def test_closing_the_clinic_waits_for_a_grant_in_progress_and_then_revokes_it(wo
     world.clinic.refresh_from_db()
     assert not world.clinic.is_active
     assert AuditEvent.objects.filter(action="clinical_lead_revoked").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_closing_the_clinic_waits_for_a_leads_grant_and_revokes_both(world, lead, second):
+    """The grant locks the granter's row and the member's; the closing locks every person of
+    the clinic in the same order, so it waits for the grant instead of deadlocking."""
+    require_row_locks()
+    granting, go = threading.Event(), threading.Event()
+    request = RequestFactory().post(lead_url(second), GRANT)
+    request.user = lead
+
+    def grant() -> None:
+        with transaction.atomic():  # keeps the grant's locks until the closing waits for them
+            services.set_clinical_lead(request, second, grant=True)
+            granting.set()
+            go.wait(10)
+
+    assert close_clinic_while(grant, granting, go, world.clinic.pk) == []
+    assert not is_lead(lead) and not is_lead(second)
+    assert AuditEvent.objects.filter(action="clinical_lead_granted").count() == 1
+    assert AuditEvent.objects.filter(action="clinical_lead_revoked").count() == 2
