@@ -1369,8 +1369,9 @@ PATIENT_NAMES: dict[str, str] = {
     "SUP-26": "Arm and leg lowering, lying on your back (dead bug)",
 }
 
-# Alternative text of each exercise drawing (static/exercises/<code>.svg, whose <desc>
-# carries the same words): the start and end position in plain language.
+# Alternative text of each exercise drawing as migration 0003 loaded it: the start and end
+# position, in words that still said trunk, split stance, hinged, hamstrings and degrees.
+# The drawings now carry ILLUSTRATION_ALT_PLAIN (below; migration 0011).
 ILLUSTRATION_ALT: dict[str, str] = {
     "S1-01": (
         "Lying face down with the knee of the sore leg bent to about 45 degrees and the "
@@ -1500,6 +1501,143 @@ ILLUSTRATION_ALT: dict[str, str] = {
     ),
 }
 
+
+# The alternative text of each exercise drawing in the patient's words (UX.md: reading age
+# about 11), as PATIENT_INSTRUCTIONS says the how-to: the start position (drawn faint) and
+# the end position (drawn solid), with no trunk, split stance, hinge, hamstrings or degrees.
+# Exercise.illustration_alt holds it (migration 0011), the programme's <img> carries it
+# (WeasyPrint prints it where a drawing cannot be shown), and static/exercises/<code>.svg
+# has it as its <desc> (and the patient's name of the exercise as its <title>).
+ILLUSTRATION_ALT_PLAIN: dict[str, str] = {
+    "S1-01": (
+        "Lying face down, with the knee of the sore leg partly bent and the heel hooked "
+        "under a strap fixed behind the feet. The heel pulls towards the buttock against "
+        "the strap and holds still, without the leg moving."
+    ),
+    "S1-02": (
+        "Lying on the back with the knees only slightly bent and the heels on the floor. "
+        "The heel presses down into the floor and pulls towards the buttock without "
+        "sliding, and holds."
+    ),
+    "S1-03": (
+        "Start lying on the back with the knees bent and the feet flat. The hips lift until "
+        "the shoulders, hips and knees are in a straight line, and hold there."
+    ),
+    "S1-04": (
+        "Lying on the back with the sore leg straight and its heel resting on a low box, so "
+        "the hip bends only a little. The other knee is bent with the foot flat. The heel "
+        "presses down into the box as if pulling it towards the body, and holds."
+    ),
+    "S1-05": (
+        "Standing tall facing a wall, with the hands on it and a strap around the back of "
+        "the ankle, fixed behind. The straight leg pushes backwards into the strap and "
+        "holds without moving, with the upper body upright."
+    ),
+    "S1-06": (
+        "Start lying face down with the legs straight and the forehead resting on the "
+        "hands. The buttock tightens and lifts the straight sore leg a few centimetres off "
+        "the floor, and holds without twisting."
+    ),
+    "S2-07": (
+        "Start lying face down on a leg-curl bench with the legs straight and the pad just "
+        "above the heels. The heels curl up towards the buttocks, then lower slowly."
+    ),
+    "S2-08": (
+        "Start standing tall holding a support, with a cable or band at the ankle and the "
+        "straight leg slightly in front. The straight leg pushes back behind the body, then "
+        "comes back slowly."
+    ),
+    "S2-09": (
+        "Start lying on the back with the knees bent, the feet flat and a weight resting on "
+        "the hips. The hips lift until the body is straight from the shoulders to the "
+        "knees, then lower slowly."
+    ),
+    "S2-10": (
+        "Start lying on the back with the hips lifted, the knees bent and the heels on "
+        "sliders close to the buttocks. The heels slide slowly away until the legs are "
+        "almost straight while the hips stay up, then pull back in."
+    ),
+    "S2-11": (
+        "Start kneeling upright with the ankles held down by a strap, and a band from behind "
+        "round the chest to help. The body leans slowly forward in a straight line from the "
+        "knees to the shoulders, held back by the backs of the thighs, with the hands ready "
+        "to catch."
+    ),
+    "S3-12": (
+        "Start standing tall with the knees slightly bent, holding the weights in front of "
+        "the thighs. The hips push back with a flat back until the weights are just below "
+        "the knees, with the shins almost upright. Then the hips push forward to stand up."
+    ),
+    "S3-13": (
+        "Start balancing on the sore leg with the knee slightly bent and a light dumbbell "
+        "in the other hand. The upper body tips forward like a diver while the other leg "
+        "reaches straight back, level with the upper body, then comes back slowly."
+    ),
+    "S3-14": (
+        "Start standing tall with the feet together and the hands on the hips. One leg steps "
+        "forward and both knees bend to about a right angle, with the upper body upright "
+        "and the back knee just off the floor. The next step goes into the next lunge."
+    ),
+    "S3-15": (
+        "Start standing tall with one foot a long step in front of the other, hands on the "
+        "hips. The body lowers straight down until the back knee nearly touches the floor "
+        "and the front thigh is level with the floor, then pushes back up through the front "
+        "heel."
+    ),
+    "S3-16": (
+        "Start on a sloping back-raise bench with the hips on the pad, the ankles under the "
+        "roller and the body in a straight line. The upper body lowers by bending at the "
+        "hips with a flat back, then lifts back up using the buttocks and the backs of the "
+        "thighs."
+    ),
+    "S3-17": (
+        "Start with the upper back against a bench, the feet flat, a weight across the hips "
+        "and the hips low. The hips push up until the body is level from the shoulders to "
+        "the knees, with the shins upright, then lower slowly."
+    ),
+    "S4-18": (
+        "Start bent forward at the hips with a flat back, the kettlebell swung back between "
+        "the legs. The hips push forward to standing, so the bell floats up to chest height "
+        "on straight arms."
+    ),
+    "S4-19": (
+        "Start low, with one foot a long step in front of the other. The body jumps straight "
+        "up and the legs swap in the air, landing softly with the other foot in front."
+    ),
+    "S4-20": (
+        "Start pushing off hard from the back foot. The body floats forward in a long, "
+        "springy stride with the front knee driven up, then lands with the foot under the "
+        "body."
+    ),
+    "S4-21": (
+        "Start jogging tall and relaxed with short strides. The speed builds smoothly over "
+        "the distance into long, fast running strides, then eases off."
+    ),
+    "S4-22": (
+        "Start standing on one leg with the other knee bent behind. The body hops forward on "
+        "the same leg and lands softly with a bent knee, then steadies before the next hop."
+    ),
+    "SUP-23": (
+        "Seen from the front: start lying on the side, propped up on the forearm with the "
+        "elbow under the shoulder, the top hand on the hip and the hips on the floor. The "
+        "hips lift until the body is straight from head to feet, and hold."
+    ),
+    "SUP-24": (
+        "Seen from the front: start standing with the knees a little bent, the feet a little "
+        "apart and a band around both legs just above the knees. One foot steps out to the "
+        "side against the band, without the feet snapping together."
+    ),
+    "SUP-25": (
+        "Seen from the front: standing side-on to a band fixed at chest height, both hands "
+        "hold the band at the chest. The hands push it straight out in front of the chest "
+        "without letting the band turn the body, then bring it back slowly."
+    ),
+    "SUP-26": (
+        "Start lying on the back with the arms pointing up, and the hips and knees bent to a "
+        "right angle. One arm and the leg on the other side lower slowly towards the floor "
+        "without the back lifting, the arm over the head and the leg straight."
+    ),
+}
 
 # PROTOCOL 2's "patient instruction" in plainer words, for the rows whose transcribed wording
 # uses gym or clinical terms (trunk, split stance, hinge, hamstrings, "soft knees") or reads
@@ -1676,15 +1814,28 @@ PATIENT_MISTAKES: dict[str, tuple[str, ...]] = {
 
 # The load guidance in the patient's words, for the rows whose guidance still reads as a
 # clinician's note after rehab.pdf.plain_guidance (degrees, "affected side", "progress
-# depth before load", drills by name). Same content; the prescribed dose is printed apart.
+# depth before load", drills by name, bodyweight, "anchored", "assistance"). Same content;
+# the prescribed dose is printed apart. Empty where the how-to already says it all (SUP-24's
+# "Band above the knees").
 PATIENT_GUIDANCE: dict[str, str] = {
+    "S1-01": "About 7 out of 10 effort. Instead of a strap or band, someone can hold your heel.",
     "S1-04": "About 7 out of 10 effort. Use a low box or chair, so your hip bends only a little.",
+    "S1-05": "About 7 out of 10 effort.",
+    "S1-06": (
+        "No weights needed: lifting your leg is enough. To make it harder, add a weight "
+        "around your ankle."
+    ),
     "S2-07": "Work the sore leg on its own.",
     "S2-09": "To make it harder, rest a weight or dumbbell on your hips.",
+    "S2-11": (
+        "A band or a gym ball takes some of your weight. Lower yourself over 3 to 5 seconds. "
+        "Do not start this exercise until you have been in stage 2 for 14 days."
+    ),
     "S3-12": (
         "Go deeper before you go heavier: first lower the weights to your knees, then to "
         "the middle of your shins, and only then add weight."
     ),
+    "S3-14": "Start with no weights. Later, hold a dumbbell in each hand.",
     "S3-15": "Go down only until your front thigh is level with the floor, no lower.",
     "S3-16": "Start with no weight. To make it harder, hold a weight plate.",
     "S4-20": (
@@ -1696,4 +1847,5 @@ PATIENT_GUIDANCE: dict[str, str] = {
         "then 8, then 9 out of 10. Jog back slowly to recover. Your physio will also show "
         "you some skipping drills (A-skips) to do."
     ),
+    "SUP-24": "",
 }

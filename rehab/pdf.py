@@ -49,7 +49,7 @@ from .models import Exercise, Plan, PlanItem
 
 logger = logging.getLogger(__name__)
 
-TEMPLATE_VERSION = "4"  # bump when the document template changes (part of the content hash)
+TEMPLATE_VERSION = "5"  # bump when the document template changes (part of the content hash)
 MAX_PAGES = 40
 
 STATIC_SCHEME = "pht-static:"
@@ -383,8 +383,8 @@ def _guidance(item: PlanItem) -> list[str]:
             "but not more."
         )
     if exercise.is_builtin and exercise.code in library_v1.PATIENT_GUIDANCE:
-        lines.append(library_v1.PATIENT_GUIDANCE[exercise.code])  # plain words (UX.md)
-        return lines
+        plain = library_v1.PATIENT_GUIDANCE[exercise.code]  # plain words (UX.md)
+        return [*lines, plain] if plain else lines  # empty: the how-to says it all
     said = _clean(exercise.printed_text).lower()
     plain = " ".join(
         sentence

@@ -118,3 +118,6 @@ def _exercise_library(request: pytest.FixtureRequest) -> None:
     import_module("rehab.migrations.0003_load_exercise_library_v1").load(apps, None)
     import_module("rehab.migrations.0008_exercise_patient_name").name_builtins(apps, None)
     import_module("rehab.migrations.0009_times_per_day").set_builtin_defaults(apps, None)
+    import_module("rehab.migrations.0011_plain_illustration_alt").describe_builtins_plainly(
+        apps, None
+    )

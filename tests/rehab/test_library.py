@@ -6,6 +6,8 @@ a slip in either shows up as a failure.
 
 import ast
 import dataclasses
+import html
+import json
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -385,6 +387,7 @@ def patient_facing_texts():
     for mistakes in library_v1.PATIENT_MISTAKES.values():
         yield from mistakes
     yield from library_v1.PATIENT_GUIDANCE.values()
+    yield from library_v1.ILLUSTRATION_ALT_PLAIN.values()
     yield PAIN_RULE_TEXT
     yield STAGE1_REDUCED_DOSE_PLAIN
     for band in PAIN_TRAFFIC_LIGHT:
@@ -408,9 +411,10 @@ def test_patient_text_has_no_unexplained_abbreviations(text):
 # tests/rehab/test_pdf.py checks the printed programmes for the same words.
 JARGON = re.compile(
     r"(?i)\b(isometric|isotonic|eccentric|concentric|plyometrics?|flexion|extension|lumbar|"
-    r"ischial|pelvis|piking|tempo|reps?|fatigued|affected side|trunk|split stance|"
+    r"ischial|pelvis|piking|tempo|reps?|fatigued|affected side|trunk|stance|"
     r"hamstrings?|hinge[ds]?|hinging|neutral spine|contralateral|ipsilateral|"
-    r"glute(al|s)?|abduction|prescribed|RDL)\b|°|~"
+    r"glute(al|s)?|abduction|prescribed|RDL|degrees?|soft knees?|hike[ds]?|anchored|"
+    r"bodyweight|assistance|resistance)\b|°|~"
 )
 
 
@@ -430,9 +434,29 @@ def test_the_patients_words_for_instructions_mistakes_and_guidance_are_plain():
         *(m for spec in LIBRARY for m in library_v1.PATIENT_MISTAKES.get(spec.code, spec.mistakes)),
         *library_v1.PATIENT_GUIDANCE.values(),
         *(line for info in STAGE_INFO.values() for line in info["advice"]),
+        *library_v1.ILLUSTRATION_ALT_PLAIN.values(),
     ]
     for text in texts:
         assert not JARGON.search(text), text
+
+
+def test_every_drawing_is_described_in_the_patients_words():
+    """The drawings' alternative text (Exercise.illustration_alt, migration 0011), and each
+    drawing's own <title> and <desc>, are in the patient's words, as PATIENT_INSTRUCTIONS
+    are; the words migration 0003 loaded said trunk, split stance, hinged, hamstrings."""
+    alts = library_v1.ILLUSTRATION_ALT_PLAIN
+    assert set(alts) == set(library_v1.ILLUSTRATION_ALT) == {spec.code for spec in LIBRARY}
+    assert any(JARGON.search(alt) for alt in library_v1.ILLUSTRATION_ALT.values())
+    folder = Path(__file__).resolve().parents[2] / "static" / "exercises"
+    assert json.loads((folder / "alt-text.json").read_text(encoding="utf-8")) == alts
+    for code, alt in alts.items():
+        assert not JARGON.search(alt) and not ABBREVIATION.search(alt), code
+        assert alt[0].isupper() and alt.endswith(".") and len(alt) <= 500, code  # the field
+        svg = (folder / f"{code}.svg").read_text(encoding="utf-8")
+        title = re.search(rf'<title id="{code}-t">([^<]*)</title>', svg)
+        desc = re.search(rf'<desc id="{code}-d">([^<]*)</desc>', svg)
+        assert title and html.unescape(title.group(1)) == library_v1.PATIENT_NAMES[code], code
+        assert desc and html.unescape(desc.group(1)) == alt, code
 
 
 def test_the_stage_advice_leaves_how_often_to_each_exercise():

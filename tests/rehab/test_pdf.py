@@ -9,6 +9,7 @@ most checks compare text with runs of whitespace collapsed (``flat``) or removed
 from __future__ import annotations
 
 import io
+import math
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ import pypdf
 import pytest
 import segno
 from django.template.loader import render_to_string
+from django.utils.html import escape
 
 from rehab import library_v1, pdf, plans
 from rehab.models import Exercise, Plan, PlanItem
@@ -189,9 +191,20 @@ def test_the_dose_reads_in_plain_words():
 JARGON = re.compile(
     r"(?i)\b(isometric|isotonic|eccentric|concentric|plyometrics?|flexion|extension|lumbar|"
     r"ischial|pelvis|piking|tempo|reps?|RDL|RPE|HSR|\d*RM|fatigued|affected side|trunk|"
-    r"split stance|hamstrings?|hinge[ds]?|hinging|neutral spine|contralateral|ipsilateral|"
-    r"glute(al|s)?|abduction|prescribed)\b|°|~|\d-\d-\d"
+    r"stance|hamstrings?|hinge[ds]?|hinging|neutral spine|contralateral|ipsilateral|"
+    r"glute(al|s)?|abduction|prescribed|degrees?|soft knees?|hike[ds]?|anchored|"
+    r"bodyweight|assistance|resistance)\b|°|~|\d-\d-\d"
 )
+
+
+def assert_drawings_described_plainly(context: dict) -> None:
+    """The drawings' alternative text is patient-visible too: WeasyPrint prints it where a
+    drawing cannot be shown, and a screen reader reads it out."""
+    html = render_to_string("pdf/programme.html", context)
+    for exercise in context["exercises"]:
+        alt = exercise["drawing"]["alt"]
+        assert alt and not JARGON.search(alt), (exercise["name"], JARGON.search(alt))
+        assert f'alt="{escape(alt)}"' in html, exercise["name"]
 
 
 @pytest.mark.parametrize("stage", [1, 2, 3, 4])
@@ -202,6 +215,7 @@ def test_every_stage_reads_in_plain_words_with_the_phone_on_every_page(stage):
     text = flat(text_of(rendered))
     assert not JARGON.search(text), JARGON.search(text)
     assert "Bodyweight." not in text  # "No weights needed."
+    assert_drawings_described_plainly(pdf.programme_context(plan, paused=False))
     # A patient holding any one page can call: the masthead on page 1, the top after it.
     for number, page in enumerate(reader(rendered).pages, start=1):
         assert "020 7946 0000" in page.extract_text(), f"page {number}"
@@ -227,6 +241,7 @@ def test_every_built_in_exercise_prints_in_plain_words():
     assert draft.items.count() == len(library_v1.LIBRARY)
     text = flat(text_of(pdf.render_programme(draft, paused=False)))
     assert not JARGON.search(text), JARGON.search(text)
+    assert_drawings_described_plainly(pdf.programme_context(draft, paused=False))
     for code, instruction in library_v1.PATIENT_INSTRUCTIONS.items():
         # The patient's words, not PROTOCOL's transcription (kept for the clinicians).
         assert bare(instruction) in bare(text), code
@@ -295,16 +310,30 @@ def test_each_exercise_stays_on_one_page_and_the_pages_before_the_last_are_well_
     """An exercise's drawing, dose, how-to and "watch out" are never split across pages, and
     keeping them whole leaves no page half empty (the stage-3 programme's page 2 was 58%
     used when the blocks were a drawing row over a text row); only the last page of
-    exercises, before the log that starts its own page, may be short."""
+    exercises, before the log that starts its own page, may be short.
+
+    Nor is the programme longer than whole blocks make it: after the first page (the stage,
+    the pain rule, the advice) come as many pages as the exercise blocks need when each page
+    holds as many blocks as can fit on one, then the log. The stage-4 calendar takes no page
+    of its own: it shares the last page of exercises. Before the exercises it left room for
+    one block only, which moved every later block a page on (7 pages instead of 6)."""
     plan = issued_plan(stage)
     document = pdf.layout("pdf/programme.html", pdf.programme_context(plan, paused=False))
     pages_of: dict[object, set[int]] = {}
+    heights: dict[object, float] = {}
+    gaps: set[float] = set()
     used: dict[int, float] = {}
+    calendar_pages: set[int] = set()
 
     def walk(box, number, page_box):
         element = getattr(box, "element", None)
-        if element is not None and "exercise" in (element.get("class") or "").split():
+        classes = (element.get("class") or "").split() if element is not None else []
+        if "calendar" in classes:
+            calendar_pages.add(number)
+        if "exercise" in classes:
             pages_of.setdefault(element, set()).add(number)
+            heights[element] = box.margin_height()
+            gaps.add(box.margin_bottom)
             bottom = box.position_y + box.margin_height() - page_box.content_box_y()
             used[number] = max(used.get(number, 0), bottom / page_box.height)
             return
@@ -317,6 +346,22 @@ def test_each_exercise_stays_on_one_page_and_the_pages_before_the_last_are_well_
     assert all(len(numbers) == 1 for numbers in pages_of.values())
     for number in sorted(used)[:-1]:
         assert used[number] >= 0.75, (number, round(used[number], 2))
+
+    # The most blocks one page could hold: the shortest ones, stacked (the last one's bottom
+    # margin may fall off the page). Two, for every stage's default programme, so stage 4's
+    # eight blocks need four pages: 1 + 4 + the log = 6 (stages 1-3, six blocks: 5).
+    page_height = document.pages[0]._page_box.height
+    shortest = sorted(heights.values())
+    per_page = max(
+        k for k in range(1, len(shortest) + 1) if sum(shortest[:k]) - max(gaps) <= page_height
+    )
+    first = min(used)  # the pages before it: the stage, the pain rule, the advice
+    assert first == 2
+    assert len(document.pages) == (first - 1) + math.ceil(len(heights) / per_page) + 1
+    if stage == 4:
+        assert calendar_pages == {max(used)}  # with the last blocks, not on a page of its own
+    else:
+        assert not calendar_pages
 
 
 @pytest.mark.parametrize(
@@ -511,8 +556,13 @@ def test_stage_4_shows_the_two_week_calendar_in_words():
     # Monday to Thursday is every third day: 2 days in between, not 3 (the calendar's words).
     assert "Monday, Thursday, Sunday. Leave 2 days in between" in text
     assert "3 full days" not in text
+    # After the exercises, so that it shares their last page (the page-fill test), and the
+    # exercises' title says where to find it.
+    assert "Your two-week plan comes after them." in text
+    order = ("Your exercises", "Your two-week plan Jump days are", "My two-week log")
+    assert [text.index(title) for title in order] == sorted(text.index(t) for t in order)
     other = flat(text_of(pdf.render_programme(issued_plan(3), paused=False)))
-    assert "Jump day" not in other
+    assert "Jump day" not in other and "two-week plan" not in other
 
 
 @pytest.mark.django_db

@@ -35,6 +35,7 @@ def test_the_migration_loads_every_exercise_of_protocol_2():
         assert e.patient_text and e.mistakes and e.progression_steps and e.dose_type
         assert e.illustration == f"exercises/{code}.svg" and e.illustration_alt
         assert e.printed_name == library_v1.PATIENT_NAMES[code]  # migration 0008
+        assert e.illustration_alt == library_v1.ILLUSTRATION_ALT_PLAIN[code]  # migration 0011
 
 
 @pytest.mark.parametrize(

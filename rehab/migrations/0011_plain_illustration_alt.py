@@ -1,0 +1,30 @@
+"""The drawings of the built-in exercises described in plain words (UX.md "Patients").
+
+Migration 0003 loaded library_v1.ILLUSTRATION_ALT, which said trunk, split stance, hinged,
+hamstrings and degrees; library_v1.ILLUSTRATION_ALT_PLAIN says the same in the patient's
+words. Clinic-made exercises keep the text their clinic gave them.
+"""
+
+from django.db import migrations
+
+
+def describe_builtins_plainly(apps, schema_editor):
+    from rehab import library_v1
+
+    Exercise = apps.get_model("rehab", "Exercise")
+    for code, alt in library_v1.ILLUSTRATION_ALT_PLAIN.items():
+        Exercise.objects.filter(clinic=None, code=code).update(illustration_alt=alt)
+
+
+def describe_builtins_as_before(apps, schema_editor):
+    from rehab import library_v1
+
+    Exercise = apps.get_model("rehab", "Exercise")
+    for code, alt in library_v1.ILLUSTRATION_ALT.items():
+        Exercise.objects.filter(clinic=None, code=code).update(illustration_alt=alt)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("rehab", "0010_decision_override_urgency")]
+
+    operations = [migrations.RunPython(describe_builtins_plainly, describe_builtins_as_before)]
