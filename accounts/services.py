@@ -148,8 +148,12 @@ def set_clinical_lead(
     no request). Returns whether anything changed; a change is audited."""
     actor = getattr(request, "user", None) if grant else None
     with transaction.atomic():
-        # Both rows in the order of their keys: a grant and the granter's revocation, or
-        # two leads granting each other, wait for one another instead of deadlocking.
+        # The clinic's row first, as deactivating, changing a role (_keep_an_admin) and
+        # closing the clinic take it: a grant while the granter is being deactivated waits
+        # instead of deadlocking on the audit row's reference to the clinic. Then the
+        # granter's row and the member's, in the order of their keys.
+        # (FOR NO KEY UPDATE: rows that merely refer to the clinic are still written meanwhile.)
+        Clinic.objects.select_for_update(no_key=True).filter(pk=member.clinic_id).first()
         pks = sorted({member.pk, *([actor.pk] if actor is not None else [])})
         rows = {u.pk: u for u in User.objects.select_for_update().filter(pk__in=pks).order_by("pk")}
         locked = rows[member.pk]
@@ -247,7 +251,7 @@ def deactivate_clinic(clinic: Clinic) -> int:
         Invitation.objects.filter(user__clinic=clinic).pending().update(revoked_at=timezone.now())
         # Then its people: a clinical-lead grant committed between reading the leads
         # and deactivating everyone would break the database's check and undo the closing.
-        # In the order of their keys, as set_clinical_lead locks the granter and the member.
+        # (The clinic's row, saved above, already holds off a grant that has not started.)
         user_ids = list(
             clinic.users.select_for_update().order_by("pk").values_list("pk", flat=True)
         )

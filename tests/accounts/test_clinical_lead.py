@@ -14,7 +14,12 @@ from django.urls import reverse
 from accounts import services
 from accounts.models import AuditEvent, User
 
-from ..concurrency import close_clinic_while, require_row_locks
+from ..concurrency import (
+    another_session_waits_for_a_lock,
+    close_clinic_while,
+    in_thread,
+    require_row_locks,
+)
 from ..conftest import client_for
 from ..factories import make_user
 
@@ -367,8 +372,8 @@ def test_closing_the_clinic_waits_for_a_grant_in_progress_and_then_revokes_it(wo
 
 @pytest.mark.django_db(transaction=True)
 def test_closing_the_clinic_waits_for_a_leads_grant_and_revokes_both(world, lead, second):
-    """The grant locks the granter's row and the member's; the closing locks every person of
-    the clinic in the same order, so it waits for the grant instead of deadlocking."""
+    """A lead's grant in progress when the clinic closes: the closing waits for it, then
+    takes the permission away from both."""
     require_row_locks()
     granting, go = threading.Event(), threading.Event()
     request = RequestFactory().post(lead_url(second), GRANT)
@@ -384,3 +389,43 @@ def test_closing_the_clinic_waits_for_a_leads_grant_and_revokes_both(world, lead
     assert not is_lead(lead) and not is_lead(second)
     assert AuditEvent.objects.filter(action="clinical_lead_granted").count() == 1
     assert AuditEvent.objects.filter(action="clinical_lead_revoked").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deactivating_a_lead_while_they_grant_waits_instead_of_deadlocking(
+    world, lead, second, monkeypatch
+):
+    """The grant has locked the lead's row and the member's and is about to write its audit
+    row (which refers to the clinic); another admin deactivating the lead locks the clinic's
+    row, then waits for the lead's. Unless the grant took the clinic's row first, each waits
+    for the other and PostgreSQL aborts one with "deadlock detected"."""
+    require_row_locks()
+    other_admin = RequestFactory().post("/")
+    other_admin.user = make_user(world.clinic, User.Role.CLINIC_ADMIN, username="third")
+    granting, go = threading.Event(), threading.Event()
+    record = services.audit.record
+
+    def record_after_a_pause(request, action, **kwargs):
+        if action == "clinical_lead_granted":
+            granting.set()
+            go.wait(10)
+        return record(request, action, **kwargs)
+
+    monkeypatch.setattr(services.audit, "record", record_after_a_pause)
+    request = RequestFactory().post(lead_url(second), GRANT)
+    request.user = lead
+    errors: list[BaseException] = []
+    granter = in_thread(lambda: services.set_clinical_lead(request, second, grant=True), errors)
+    granter.start()
+    assert granting.wait(10)
+    deactivating = User.objects.get(pk=lead.pk)
+    closer = in_thread(lambda: services.deactivate(other_admin, deactivating), errors)
+    closer.start()
+    assert another_session_waits_for_a_lock()
+    go.set()
+    granter.join(15)
+    closer.join(15)
+    assert errors == []
+    assert is_lead(second)  # granted before the lead was deactivated
+    lead.refresh_from_db()
+    assert not lead.is_active and not lead.clinical_lead
