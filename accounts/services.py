@@ -153,7 +153,8 @@ def set_clinical_lead(
         # instead of deadlocking on the audit row's reference to the clinic. Then the
         # granter's row and the member's, in the order of their keys.
         # (FOR NO KEY UPDATE: rows that merely refer to the clinic are still written meanwhile.)
-        Clinic.objects.select_for_update(no_key=True).filter(pk=member.clinic_id).first()
+        if member.clinic_id is not None:
+            Clinic.objects.select_for_update(no_key=True).filter(pk=member.clinic_id).first()
         pks = sorted({member.pk, *([actor.pk] if actor is not None else [])})
         rows = {u.pk: u for u in User.objects.select_for_update().filter(pk__in=pks).order_by("pk")}
         locked = rows[member.pk]
