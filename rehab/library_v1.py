@@ -1816,28 +1816,30 @@ PATIENT_MISTAKES: dict[str, tuple[str, ...]] = {
 # clinician's note after rehab.pdf.plain_guidance (degrees, "affected side", "progress
 # depth before load", drills by name, bodyweight, "anchored", "assistance"). Same content;
 # the prescribed dose is printed apart. Empty where the how-to already says it all (SUP-24's
-# "Band above the knees").
+# "Band above the knees"). Outside the heavy slow resistance exercises (whose dose box says
+# "choose a weight you can lift N times"), adding a weight is a step of PROTOCOL 2's
+# progression column, the physio's to take: the patient is told to wait for it, so that a
+# weight the physio has written in the dose box never reads as contradicted.
 PATIENT_GUIDANCE: dict[str, str] = {
     "S1-01": "About 7 out of 10 effort. Instead of a strap or band, someone can hold your heel.",
     "S1-04": "About 7 out of 10 effort. Use a low box or chair, so your hip bends only a little.",
     "S1-05": "About 7 out of 10 effort.",
     "S1-06": (
-        "No weights needed: lifting your leg is enough. To make it harder, add a weight "
-        "around your ankle."
+        "Lifting your leg is enough at first. Your physio will tell you when to add a weight "
+        "around your ankle, and how heavy."
     ),
     "S2-07": "Work the sore leg on its own.",
-    "S2-09": "To make it harder, rest a weight or dumbbell on your hips.",
-    "S2-11": (
-        "A band or a gym ball takes some of your weight. Lower yourself over 3 to 5 seconds. "
-        "Do not start this exercise until you have been in stage 2 for 14 days."
-    ),
+    "S2-09": "Rest the weight, a weight plate or a dumbbell, on your hips.",
+    # PROTOCOL 2.2 starts it no earlier than 14 days into stage 2: the physio who adds it to
+    # the plan keeps to that (it is not in the stage-2 template); the patient cannot count it.
+    "S2-11": "A band or a gym ball takes some of your weight. Lower yourself over 3 to 5 seconds.",
     "S3-12": (
         "Go deeper before you go heavier: first lower the weights to your knees, then to "
         "the middle of your shins, and only then add weight."
     ),
-    "S3-14": "Start with no weights. Later, hold a dumbbell in each hand.",
+    "S3-14": "Your physio will tell you when to hold a dumbbell in each hand, and how heavy.",
     "S3-15": "Go down only until your front thigh is level with the floor, no lower.",
-    "S3-16": "Start with no weight. To make it harder, hold a weight plate.",
+    "S3-16": "Your physio will tell you when to hold a weight plate, and how heavy.",
     "S4-20": (
         "Each set is one run of bounds over 15 to 20 metres, building up to 30 to 40 "
         "metres. Walk back to rest."

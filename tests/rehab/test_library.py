@@ -440,6 +440,18 @@ def test_the_patients_words_for_instructions_mistakes_and_guidance_are_plain():
         assert not JARGON.search(text), text
 
 
+@pytest.mark.parametrize("code", sorted(library_v1.PATIENT_GUIDANCE))
+def test_adding_a_weight_is_left_to_the_physio(code):
+    """PROTOCOL 2's progressions are the physio's: outside heavy slow resistance (where the
+    dose box says to choose a weight you can lift so many times), guidance that mentions a
+    weight tells the patient to wait for their physio; none says to make it harder."""
+    text = library_v1.PATIENT_GUIDANCE[code]
+    hsr = library_v1.BY_CODE[code].dose_type == "hsr"
+    if re.search(r"(?i)\b(a weight|weights|dumbbells?|weight plate)\b", text) and not hsr:
+        assert "Your physio will tell you when" in text, code
+    assert "To make it harder" not in text, code
+
+
 def test_every_drawing_is_described_in_the_patients_words():
     """The drawings' alternative text (Exercise.illustration_alt, migration 0011), and each
     drawing's own <title> and <desc>, are in the patient's words, as PATIENT_INSTRUCTIONS
