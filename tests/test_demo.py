@@ -59,6 +59,11 @@ def test_the_demo_admin_sees_the_leavers_patients_in_their_queue():
     assert page.context["page"].paginator.count == 3
     for patient in leavers:
         assert f"{patient.last_name}, {patient.first_name}" in page.context["rows"]
+    # Once the admin has reassigned them, running the demo again leaves that alone.
+    alex = User.objects.get(username="alex.physio")
+    leavers.update(physio=alex)
+    call_command("seed_demo", stdout=io.StringIO())
+    assert not Patient.objects.filter(physio__username="chris.physio").exists()
 
 
 @pytest.mark.django_db

@@ -64,11 +64,12 @@ class Command(BaseCommand):
             created = seed_patients(clinics[key], physios, count)
             if created:
                 self.stdout.write(f"Added {created} demo patients to {clinics[key].name}.")
-        if not leaver.patients.exists():
-            left = clinics["riverside"].patients.filter(status="active").order_by("-pk")
-            for patient in left[:LEAVERS_PATIENTS]:
-                patient.physio = leaver
-                patient.save(update_fields=["physio", "updated_at"])
+            if created and key == "riverside":
+                # Only with the demo's own patients: a later run leaves a reassignment alone.
+                left = clinics[key].patients.filter(status="active").order_by("-pk")
+                for patient in left[:LEAVERS_PATIENTS]:
+                    patient.physio = leaver
+                    patient.save(update_fields=["physio", "updated_at"])
         seed_patient_account(clinics["riverside"], "pat.patient", DEMO_PASSWORD)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
 
