@@ -185,6 +185,14 @@ class Patient(models.Model):
     def is_archived(self) -> bool:
         return self.archived_at is not None
 
+    @property
+    def sport_level_words(self) -> str:
+        """The sport level as the summary says it after the sport ("competitive"); nothing
+        for a level of "none", which read "Walking (None)" as if a value were missing."""
+        if self.sport_level == self.SportLevel.NONE:
+            return ""
+        return str(self.get_sport_level_display()).lower()
+
     def age_on(self, day: date) -> int:
         dob = self.date_of_birth
         return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
