@@ -1150,6 +1150,12 @@ def check_stage_safety(spec_like: SpecLike, stage: int) -> str | None:
     return None
 
 
+#: Exercises that start some days into a stage, not at its start: code -> (stage, first day).
+#: [CFG] PROTOCOL 1.4 and 2.2: the assisted Nordic curl starts no earlier than 14 days into
+#: stage 2. Days are calendar days since the stage entry date (PROTOCOL 3.1).
+START_DAY_IN_STAGE: dict[str, tuple[int, int]] = {"S2-11": (2, 14)}
+
+
 def check_stage_use(spec: StagedSpecLike, stage: int) -> str | None:
     """Return why ``spec`` may not be prescribed in ``stage``, or None if it may.
 
@@ -1830,8 +1836,8 @@ PATIENT_GUIDANCE: dict[str, str] = {
     ),
     "S2-07": "Work the sore leg on its own.",
     "S2-09": "Rest the weight, a weight plate or a dumbbell, on your hips.",
-    # PROTOCOL 2.2 starts it no earlier than 14 days into stage 2: the physio who adds it to
-    # the plan keeps to that (it is not in the stage-2 template); the patient cannot count it.
+    # PROTOCOL 2.2 starts it no earlier than 14 days into stage 2: the plan refuses it before
+    # then (START_DAY_IN_STAGE, rehab.plans.start_day_error); the patient cannot count it.
     "S2-11": "A band or a gym ball takes some of your weight. Lower yourself over 3 to 5 seconds.",
     "S3-12": (
         "Go deeper before you go heavier: first lower the weights to your knees, then to "

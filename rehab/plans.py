@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -13,7 +14,9 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.models import User
+from patients.forms import clinic_today
 from patients.models import Patient
+from pht_clinic.html import short_date
 
 from . import library_v1
 from .models import Exercise, PatientLink, Plan, PlanItem
@@ -31,6 +34,26 @@ class StaleVersion(PlanError):
 def stage_use_error(exercise: Exercise, stage: int) -> str | None:
     """Why ``exercise`` may not be prescribed in ``stage`` (PROTOCOL 2 hip-flexion limits)."""
     return library_v1.check_stage_use(exercise, stage)
+
+
+def start_day_error(exercise: Exercise, plan: Plan) -> str | None:
+    """Why ``exercise`` may not start yet in ``plan`` (library_v1.START_DAY_IN_STAGE), or
+    None. A patient whose stage entry date is not known counts as on its first day."""
+    if not exercise.is_builtin or exercise.code not in library_v1.START_DAY_IN_STAGE:
+        return None
+    stage, first_day = library_v1.START_DAY_IN_STAGE[exercise.code]
+    if plan.stage != stage:
+        return None
+    patient = plan.patient
+    entered = patient.stage_entered_on or clinic_today(patient.clinic)
+    day = (clinic_today(patient.clinic) - entered).days
+    if day >= first_day:
+        return None
+    return (
+        f"{exercise.name} starts no earlier than {first_day} days into stage {stage} "
+        f"(PROTOCOL 1.4): this patient is {day} days in, so it can be added from "
+        f"{short_date(entered + timedelta(days=first_day))}."
+    )
 
 
 def default_dose(exercise: Exercise, stage: int) -> dict[str, Any]:
@@ -191,7 +214,7 @@ def save_items(plan: Plan, lock_version: int, changes: Iterable[ItemChange], use
 
 @transaction.atomic
 def add_exercise(plan: Plan, lock_version: int, exercise: Exercise, user: User) -> PlanItem:
-    error = stage_use_error(exercise, plan.stage)
+    error = stage_use_error(exercise, plan.stage) or start_day_error(exercise, plan)
     if error:
         raise PlanError(error)
     _claim(plan, lock_version)
@@ -221,7 +244,7 @@ def issue(plan: Plan, lock_version: int, user: User) -> Plan:
         )
     _claim(plan, lock_version)
     for item in plan.items.select_related("exercise"):
-        error = stage_use_error(item.exercise, plan.stage)
+        error = stage_use_error(item.exercise, plan.stage) or start_day_error(item.exercise, plan)
         if error:
             raise PlanError(error)
     if not plan.items.exists():

@@ -2,11 +2,15 @@
 
 import html
 import itertools
+from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from patients.forms import clinic_today
+from patients.models import Patient
+from pht_clinic.html import short_date
 from rehab import library_v1, plans, schedule
 from rehab.models import Exercise, Plan
 
@@ -378,6 +382,64 @@ def test_the_menu_offers_only_exercises_the_stage_accepts(world, patient):
         e.pk for e in Exercise.objects.filter(clinic=None) if plans.stage_use_error(e, 2) is None
     }
     assert offered == accepted - in_plan and offered
+
+
+# -- Exercises that start some days into a stage (PROTOCOL 1.4: Nordics from day 14 of stage 2)
+
+
+def _stage2_plan(world, days_in, **patient_fields):
+    entered = clinic_today(world.clinic) - timedelta(days=days_in)
+    patient = make_patient(
+        world.clinic, world.physio, stage=2, stage_entered_on=entered, **patient_fields
+    )
+    return plans.create_from_template(patient, 2, world.physio)
+
+
+def test_the_assisted_nordic_is_added_from_day_14_of_stage_2(world):
+    nordic = Exercise.objects.get(clinic=None, code="S2-11")
+    early = _stage2_plan(world, 13)
+    response = client_for(world.physio).post(
+        _plan_url("rehab:plan_add", early), _formset(early, exercise=str(nordic.pk))
+    )
+    assert response.status_code == 200
+    tomorrow = short_date(clinic_today(world.clinic) + timedelta(days=1))
+    assert (
+        f"{nordic.name} starts no earlier than 14 days into stage 2 (PROTOCOL 1.4): this "
+        f"patient is 13 days in, so it can be added from {tomorrow}."
+    ) in html.unescape(response.content.decode())
+    assert not early.items.filter(exercise=nordic).exists()
+
+    on_time = _stage2_plan(world, 14)
+    plans.add_exercise(on_time, on_time.lock_version, nordic, world.physio)
+    assert on_time.items.filter(exercise=nordic).exists()
+
+
+@pytest.mark.parametrize("days_in", [3, None])  # no entry date: counted as its first day
+def test_a_plan_holding_it_too_early_is_not_issued(world, days_in):
+    plan = _stage2_plan(world, 0)
+    Patient.objects.filter(pk=plan.patient_id).update(
+        stage_entered_on=None
+        if days_in is None
+        else clinic_today(world.clinic) - timedelta(days=days_in)
+    )
+    nordic = Exercise.objects.get(clinic=None, code="S2-11")
+    plan.items.create(exercise=nordic, position=99, sets=2, reps=3)
+    plan.refresh_from_db()
+    with pytest.raises(plans.PlanError, match="starts no earlier than 14 days into stage 2"):
+        plans.issue(plan, plan.lock_version, world.physio)
+    plan.refresh_from_db()
+    assert plan.is_draft
+
+
+def test_only_stage_2_counts_its_days(world):
+    """After stage 2 the Nordic curl may stay as a bridge whatever the day."""
+    nordic = Exercise.objects.get(clinic=None, code="S2-11")
+    patient = make_patient(
+        world.clinic, world.physio, stage=3, stage_entered_on=clinic_today(world.clinic)
+    )
+    plan = plans.create_from_template(patient, 3, world.physio)
+    assert plans.start_day_error(nordic, plan) is None
+    plans.add_exercise(plan, plan.lock_version, nordic, world.physio)
 
 
 def test_after_progression_the_new_template_keeps_a_bridge(world, patient):
