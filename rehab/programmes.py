@@ -169,6 +169,33 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+#: A link's token is typed from paper by patients without a camera (the handover sheet says
+#: so): lower-case letters and digits without the look-alikes i, l, o and u (Crockford's
+#: base32), 28 of them (140 bits; SECURITY.md asks at least 128), printed in groups of four
+#: joined by hyphens. Reading it back, case, hyphens and spaces do not count, and the
+#: look-alikes read as the digits they resemble.
+TOKEN_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # noqa: S105 - an alphabet, not a secret
+TOKEN_LENGTH = 28
+_LOOK_ALIKES = str.maketrans({"o": "0", "i": "1", "l": "1", "-": None, " ": None})
+
+
+def new_token() -> str:
+    """A new token as printed: ``k3m9-x7q2-…``, seven groups of four."""
+    symbols = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
+    return "-".join(symbols[i : i + 4] for i in range(0, TOKEN_LENGTH, 4))
+
+
+def token_hashes(token: str) -> list[str]:
+    """The hashes a typed or scanned token may be stored under: its typeable form read back
+    (normalised), and the token as given, which links made before typeable tokens were
+    (URL-safe base64, case and hyphens significant) still use."""
+    hashes = [hash_token(token)]
+    compact = token.lower().translate(_LOOK_ALIKES)
+    if len(compact) == TOKEN_LENGTH and set(compact) <= set(TOKEN_ALPHABET):
+        hashes.append(hash_token(compact))
+    return hashes
+
+
 class NotCurrent(Exception):
     """A link is only made for the patient's current (issued) plan."""
 
@@ -178,10 +205,10 @@ class NotCurrent(Exception):
 def create_link(
     plan: Plan, user: User | None, purpose: str = PatientLink.Purpose.DOWNLOAD
 ) -> tuple[PatientLink, str]:
-    """A new link bound to this plan version; the token (256 bits) is returned once and
-    only its hash is stored (SECURITY.md "patient links"). Raises NotCurrent unless the plan
-    is the patient's issued one."""
-    token = secrets.token_urlsafe(32)
+    """A new link bound to this plan version; the token (140 bits, ``new_token``) is
+    returned once and only its hash is stored (SECURITY.md "patient links"). Raises
+    NotCurrent unless the plan is the patient's issued one."""
+    token = new_token()
     days = plan.patient.clinic.patient_link_days
     if purpose == PatientLink.Purpose.DIARY:
         # Printed on the programme, which serves the whole stage: it lasts as long as the
@@ -196,7 +223,7 @@ def create_link(
         link = PatientLink.objects.create(
             plan=plan,
             purpose=purpose,
-            token_hash=hash_token(token),
+            token_hash=token_hashes(token)[-1],  # of its normalised form
             created_by=user,
             expires_at=timezone.now() + timedelta(days=days),
         )
@@ -211,7 +238,7 @@ def find_link(token: str, purpose: str = PatientLink.Purpose.DOWNLOAD) -> Patien
         return None
     link = (
         PatientLink.objects.select_related("plan__patient__clinic")
-        .filter(token_hash=hash_token(token), purpose=purpose)
+        .filter(token_hash__in=token_hashes(token), purpose=purpose)
         .first()
     )
     if link is None or link.revoked_at is not None or link.expires_at <= timezone.now():

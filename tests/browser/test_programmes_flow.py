@@ -143,7 +143,7 @@ def test_phone_diary_from_the_printed_link_flags_the_caseload(live_server, brows
     job = RenderJob.objects.get(pk=job.pk)
     pdf = (Path(settings.PROGRAMME_DIR) / job.file_name).read_bytes()
     text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages))
-    link = re.search(r"http://[^/]+/d/[A-Za-z0-9_-]{40,}/", text).group(0)
+    link = re.search(r"http://[^/]+/d/[0-9a-z-]{34}/", text).group(0)
 
     phone = browser.new_context(
         viewport={"width": 375, "height": 700}, is_mobile=True, java_script_enabled=False

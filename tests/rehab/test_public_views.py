@@ -51,6 +51,46 @@ def test_a_link_that_no_longer_works_tells_the_patient_what_to_do(
         assert secret not in body
 
 
+def test_a_token_is_typeable_from_paper():
+    """Seven groups of four lower-case letters and digits, without i, l, o and u (they look
+    like 1 and 0, or like v); 140 bits, more than SECURITY.md's 128."""
+    tokens = {programmes.new_token() for _ in range(200)}
+    assert len(tokens) == 200
+    for token in tokens:
+        assert re.fullmatch(r"[0-9a-hjkmnp-tv-z]{4}(-[0-9a-hjkmnp-tv-z]{4}){6}", token), token
+    assert len(programmes.TOKEN_ALPHABET) ** programmes.TOKEN_LENGTH >= 2**140
+
+
+def test_a_typed_link_works_however_the_patient_types_it(world, plan):
+    """Case, hyphens and spaces do not count, and the look-alikes o, i and l read as 0 and 1
+    (a patient without a camera types the link from the handover sheet)."""
+    link, token = programmes.create_link(plan, world.physio)
+    compact = token.replace("-", "")
+    looks_alike = compact.replace("0", "o").replace("1", "l")
+    for typed in (token, token.upper(), compact, " ".join(token.split("-")), looks_alike):
+        assert programmes.find_link(typed) == link, typed
+        assert client_for(None).get(reverse("public:programme", args=[typed])).status_code == 200
+    wrong = ("x" if compact[0] != "x" else "y") + compact[1:]
+    assert programmes.find_link(wrong) is None
+
+
+def test_a_link_made_before_typeable_tokens_still_works(world, plan):
+    """Links printed earlier carry a URL-safe base64 token, where case and hyphens count."""
+    import secrets
+
+    old = secrets.token_urlsafe(32)
+    link = PatientLink.objects.create(
+        plan=plan,
+        purpose=PatientLink.Purpose.DOWNLOAD,
+        token_hash=programmes.hash_token(old),
+        created_by=world.physio,
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+    assert programmes.find_link(old) == link
+    assert programmes.find_link(old.swapcase()) is None  # case counts in these
+    assert client_for(None).get(reverse("public:programme", args=[old])).status_code == 200
+
+
 def test_the_download_link_says_when_it_ends_in_the_clinics_time_zone(world, plan):
     world.clinic.time_zone = "Pacific/Auckland"  # 12 or 13 hours ahead of UTC
     world.clinic.save()
