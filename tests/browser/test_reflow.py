@@ -55,6 +55,7 @@ def test_a_physiotherapists_pages_reflow_at_320_px(live_server, page: Page, worl
         "/patients/",
         f"/patients/{patient.public_id}/",
         f"/patients/{patient.public_id}/assessments/{patient.assessments.get().public_id}/",
+        f"/patients/{patient.public_id}/assessments/new/",
         f"/patients/{patient.public_id}/plans/",
         f"/patients/{patient.public_id}/plans/{plan.public_id}/",
         "/caseload/",
