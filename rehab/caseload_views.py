@@ -197,7 +197,7 @@ def _caseload(request: Request, reassign_form: ReassignForm | None = None) -> Ht
         "form": form,
         "page": page,
         "rows": rows_html,
-        "flag_legend": [(f, rules.FLAG_LABELS.get(f, "")) for f in flags_shown],
+        "flag_legend": rules.flag_meanings(flags_shown),
         "query": query.urlencode(),
         "here": here,
         "today": today,

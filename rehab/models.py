@@ -163,9 +163,8 @@ class StageDecision(models.Model):
 
     @property
     def flag_meanings(self) -> list[tuple[str, str]]:
-        """Each flag with what it means (rules.FLAG_LABELS), for people who do not know the
-        codes."""
-        return [(f, rules.FLAG_LABELS.get(f, "")) for f in self.engine_flags or []]
+        """Each flag with what it means (rules.flag_meanings)."""
+        return rules.flag_meanings(self.engine_flags or [])
 
     @property
     def is_referral(self) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
@@ -90,6 +90,13 @@ FLAG_LABELS: Mapping[Flag, str] = MappingProxyType(
         Flag.LOW_ADHERENCE: "Fewer than half of the prescribed sessions were done",
     }
 )
+
+
+def flag_meanings(flags: Iterable[str]) -> list[tuple[str, str]]:
+    """Each flag code with what it means, for people who do not know the codes ("" for a
+    code this version does not know)."""
+    # A StrEnum key matches its code as a str; mypy reads the keys as Flag only.
+    return [(f, FLAG_LABELS.get(f, "")) for f in flags]  # type: ignore[call-overload]
 
 
 # --------------------------------------------------------------------------- parameters

@@ -8,20 +8,22 @@ words. Clinic-made exercises keep the text their clinic gave them.
 from django.db import migrations
 
 
+def _describe_builtins(apps, texts):
+    Exercise = apps.get_model("rehab", "Exercise")
+    for code, alt in texts.items():
+        Exercise.objects.filter(clinic=None, code=code).update(illustration_alt=alt)
+
+
 def describe_builtins_plainly(apps, schema_editor):
     from rehab import library_v1
 
-    Exercise = apps.get_model("rehab", "Exercise")
-    for code, alt in library_v1.ILLUSTRATION_ALT_PLAIN.items():
-        Exercise.objects.filter(clinic=None, code=code).update(illustration_alt=alt)
+    _describe_builtins(apps, library_v1.ILLUSTRATION_ALT_PLAIN)
 
 
 def describe_builtins_as_before(apps, schema_editor):
     from rehab import library_v1
 
-    Exercise = apps.get_model("rehab", "Exercise")
-    for code, alt in library_v1.ILLUSTRATION_ALT.items():
-        Exercise.objects.filter(clinic=None, code=code).update(illustration_alt=alt)
+    _describe_builtins(apps, library_v1.ILLUSTRATION_ALT)
 
 
 class Migration(migrations.Migration):
