@@ -211,7 +211,9 @@ def pdf_section(out: list[str], targets: list[list[str]]) -> None:
                     "runs " + ", ".join(f"{v:.2f}" for v in rates),
                     "worker used "
                     + ", ".join(f"{run['worker_cores']:.2f}" for run in runs[c])
-                    + " cores, everything else "
+                    + " cores, this benchmark "
+                    + ", ".join(f"{run['bench_cores']:.2f}" for run in runs[c])
+                    + ", everything else "
                     + ", ".join(f"{run['other_cores']:.2f}" for run in runs[c])
                     + "; renders per worker CPU-second "
                     + ", ".join(
