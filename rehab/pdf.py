@@ -49,7 +49,8 @@ from .models import Exercise, Plan, PlanItem
 
 logger = logging.getLogger(__name__)
 
-TEMPLATE_VERSION = "5"  # bump when the document template changes (part of the content hash)
+# Bump when the document template or print.css changes (part of the content hash).
+TEMPLATE_VERSION = "6"
 MAX_PAGES = 40
 
 STATIC_SCHEME = "pht-static:"

@@ -364,6 +364,30 @@ def test_each_exercise_stays_on_one_page_and_the_pages_before_the_last_are_well_
         assert not calendar_pages
 
 
+@pytest.mark.parametrize("stage", [1, 2, 3, 4])
+@pytest.mark.django_db
+def test_the_first_page_holds_the_whole_good_to_know_list(stage):
+    """Page 1 is the stage, the pain rule and "Good to know"; the list's last lines used to
+    start page 2 on their own, above "Your exercises" and away from their title (stages 1,
+    2 and 4). A plan note can still push them over: that is the physiotherapist's text."""
+    plan = issued_plan(stage)
+    document = pdf.layout("pdf/programme.html", pdf.programme_context(plan, paused=False))
+    pages_of_lines: list[int] = []
+
+    def walk(box, number, in_list=False):
+        element = getattr(box, "element", None)
+        classes = (element.get("class") or "").split() if element is not None else []
+        if in_list and element is not None and element.tag == "li":
+            pages_of_lines.append(number)
+            return
+        for child in getattr(box, "children", []):
+            walk(child, number, in_list or "advice-list" in classes)
+
+    for number, page in enumerate(document.pages, start=1):
+        walk(page._page_box.children[0], number)
+    assert pages_of_lines == [1] * len(library_v1.STAGE_INFO[stage]["advice"])
+
+
 @pytest.mark.parametrize(
     ("first", "last"),
     [
