@@ -1835,7 +1835,7 @@ PATIENT_GUIDANCE: dict[str, str] = {
         "around your ankle, and how heavy."
     ),
     "S2-07": "Work the sore leg on its own.",
-    "S2-09": "Rest the weight, a weight plate or a dumbbell, on your hips.",
+    "S2-09": "Rest a weight plate or a dumbbell on your hips.",
     # PROTOCOL 2.2 starts it no earlier than 14 days into stage 2: the plan refuses it before
     # then (START_DAY_IN_STAGE, rehab.plans.start_day_error); the patient cannot count it.
     "S2-11": "A band or a gym ball takes some of your weight. Lower yourself over 3 to 5 seconds.",
