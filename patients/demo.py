@@ -15,7 +15,7 @@ from accounts.models import Clinic, User
 
 from . import visah
 from .forms import AssessmentForm, clinic_today
-from .models import Patient
+from .models import Assessment, Patient
 from .services import save_assessment
 
 V = dict[str, Any]
@@ -356,10 +356,33 @@ def seed_patients(clinic: Clinic, physios: list[User], count: int) -> int:
                 )  # fmt: skip
             elif not (last_visit and leave_pending):
                 rehab_services.confirm(assessment.decision, physio)
+            _at_the_visit(assessment)
         patient.refresh_from_db()
         if patient.stage is not None and index % 8 != 7:  # a few are left without a programme
             _issue_plan(patient, physio, issued_on=start + timedelta(days=pattern[-1]["day"]))
     return count
+
+
+def _at_the_visit(assessment: Assessment) -> None:
+    """Dates a seeded visit at its visit date, not at the moment the demo was seeded: signed
+    at 09:30 in the clinic and its recommendation confirmed or overridden five minutes later
+    (a pending one stays undecided). The audit trail keeps the real times."""
+    from django.utils import timezone
+
+    from rehab.models import StageDecision
+
+    clinic = assessment.patient.clinic
+    signed_at = timezone.make_aware(
+        datetime.combine(assessment.visit_date, time(9, 30)), clinic.tzinfo
+    )
+    Assessment.objects.filter(pk=assessment.pk).update(
+        created_at=signed_at - timedelta(minutes=15), updated_at=signed_at, signed_at=signed_at
+    )
+    decided = signed_at + timedelta(minutes=5)
+    StageDecision.objects.filter(assessment=assessment).update(created_at=signed_at)
+    StageDecision.objects.filter(assessment=assessment, decided_at__isnull=False).update(
+        decided_at=decided
+    )
 
 
 def _issue_plan(patient: Patient, physio: User, issued_on: date) -> None:
@@ -371,8 +394,9 @@ def _issue_plan(patient: Patient, physio: User, issued_on: date) -> None:
 
     plan = plans.create_from_template(patient, patient.stage or 1, physio)
     plan = plans.issue(plan, plan.lock_version, physio)
-    # Built and issued at the last visit, not today: drafted a few minutes before issuing.
-    issued_at = timezone.make_aware(datetime.combine(issued_on, time(9)), patient.clinic.tzinfo)
+    # Built and issued at the last visit (after its decision), not today: drafted a few
+    # minutes before issuing.
+    issued_at = timezone.make_aware(datetime.combine(issued_on, time(10)), patient.clinic.tzinfo)
     type(plan).objects.filter(pk=plan.pk).update(
         created_at=issued_at - timedelta(minutes=10), updated_at=issued_at, issued_at=issued_at
     )

@@ -50,6 +50,28 @@ def test_seed_demo_is_idempotent_and_covers_every_stage():
 
 
 @pytest.mark.django_db
+def test_demo_visits_are_signed_and_decided_on_their_visit_day():
+    """Decisions read "Confirmed by Alex Morgan on" the day of the visit, not the day the demo
+    was seeded (every decision read as confirmed today); plans are issued after the decision."""
+    call_command("seed_demo", stdout=None)
+    signed = Assessment.objects.signed().select_related("patient__clinic")
+    assert signed.count() > 100
+    for a in signed:
+        tz = a.patient.clinic.tzinfo
+        assert a.signed_at.astimezone(tz).date() == a.visit_date
+    decided = StageDecision.objects.filter(decided_at__isnull=False).select_related(
+        "assessment__patient__clinic"
+    )
+    assert decided.count() > 100
+    for d in decided:
+        assert d.decided_at.astimezone(d.assessment.patient.clinic.tzinfo).date() == d.visit_date
+        assert d.decided_at > d.assessment.signed_at
+    for plan in Plan.objects.filter(status="issued").select_related("patient"):
+        last = plan.patient.decisions.filter(decided_at__isnull=False).order_by("visit_date")
+        assert plan.issued_at > last.last().decided_at
+
+
+@pytest.mark.django_db
 def test_the_demo_admin_sees_the_leavers_patients_in_their_queue():
     call_command("seed_demo", stdout=io.StringIO())
     client = Client()
