@@ -6,7 +6,7 @@ from django.urls import reverse
 from accounts.models import AuditEvent, User
 
 from ..conftest import client_for
-from ..factories import PASSWORD
+from ..factories import PASSWORD, make_patient
 from ..urlwalk import app_routes
 
 PUBLIC_ROUTES = {
@@ -81,6 +81,20 @@ def test_error_pages_show_no_internals(world, settings):
     assert response.status_code == 404
     assert b"Traceback" not in response.content
     assert b"Page not found" in response.content
+
+
+@pytest.mark.django_db
+def test_the_refusal_page_tells_a_clinic_admin_whose_page_it_is(world):
+    """A clinic admin refused a physiotherapist's page was told to "ask your clinic admin"."""
+    patient = make_patient(world.clinic, world.physio)
+    record = reverse("patients:assessment_create", args=[patient.public_id])
+    refused = client_for(world.admin).get(record)
+    assert refused.status_code == 403
+    assert "for the patient's physiotherapist" in refused.content.decode()
+    assert "ask your clinic admin" not in refused.content.decode()
+    staff = client_for(world.physio).get(reverse("staff_list"))  # another role: as before
+    assert staff.status_code == 403
+    assert "ask your clinic admin" in staff.content.decode()
 
 
 @pytest.mark.django_db
