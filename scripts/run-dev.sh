@@ -30,7 +30,7 @@ cat <<MSG
     physiotherapist   alex.physio     (also sam.physio)
     clinic admin      jo.admin
     patient           pat.patient
-    other clinic      kim.physio      (Northside Sports Clinic)
+    other clinic      kim.physio, lee.admin (Northside Sports Clinic)
 
   Ctrl-C stops the web server and the worker.
 
