@@ -69,8 +69,9 @@ PHONE = {"width": 390, "height": 844}
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("who", ["treating", "clinicadmin"])
 def test_on_a_phone_the_navigation_leaves_room_for_the_page(live_server, browser, world, who):
-    """The links wrap in rows instead of stacking one per line (they took 296 px of an
-    844 px phone before the page began), and nothing scrolls sideways; no script needed."""
+    """Without a script (which folds them behind "Menu") the links wrap in rows instead of
+    stacking one per line (they took 296 px of an 844 px phone before the page began), and
+    nothing scrolls sideways."""
     phone = browser.new_context(viewport=PHONE, is_mobile=True, java_script_enabled=False)
     page = phone.new_page()
     page.goto(f"{live_server.url}/login/")
@@ -79,6 +80,7 @@ def test_on_a_phone_the_navigation_leaves_room_for_the_page(live_server, browser
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
     nav = page.get_by_role("navigation", name="Main")
+    assert nav.get_by_role("link").count() >= 5  # the brand, the pages and the account
     for link in nav.get_by_role("link").all():
         expect(link).to_be_in_viewport(ratio=1)  # every link there, without a menu button
     assert nav.bounding_box()["height"] <= 200

@@ -2,7 +2,7 @@
 a wide table scrolls in its own box. Queue links are at least 24 px tall (2.5.8)."""
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from rehab import plans
@@ -88,9 +88,10 @@ def test_on_a_phone_the_menu_folds_away_and_opens(live_server, page: Page, world
     log_in(page, live_server.url, "treating")
     nav = page.get_by_role("navigation", name="Main")
     caseload = nav.get_by_role("link", name="Caseload")
+    menu = nav.get_by_role("button", name="Menu")
+    expect(menu).to_be_visible()  # once the script has run
     assert nav.bounding_box()["height"] <= 70
     assert not caseload.is_visible()
-    menu = nav.get_by_role("button", name="Menu")
     menu.focus()
     page.keyboard.press("Enter")
     caseload.wait_for(state="visible")
