@@ -24,6 +24,9 @@ STYLES = [
     ("#56B4E9", "1 3", "triangle"),
 ]
 STAGE_FILLS = {1: "#f2f2f2", 2: "#e3eef8", 3: "#e6f4ea", 4: "#fdf0e1"}
+#: A stage label's width per character, generously: at font-size 11 no letter or digit of
+#: "Stage N" is wider than 7 px in DejaVu Sans (Arial's are narrower).
+LABEL_CHAR_WIDTH = 7
 
 
 X = date | int  # a visit date, or a number of weeks
@@ -98,23 +101,27 @@ class Chart:
                     "legend_y": TOP + 14 * index,
                 }
             )
-        bands = []
+        shown = []  # (stage, x0, x1) of the bands inside the dates drawn
         for band in self.bands:  # stage bands belong to date charts only
             assert isinstance(first, date) and isinstance(last, date)  # noqa: S101
             start = max(band.start, first)
             end = min(band.end or last, last)
             if end < start:
                 continue
-            x0, x1 = x(start), x(end) if band.end else WIDTH - RIGHT
-            bands.append(
-                {
-                    "stage": band.stage,
-                    "x": x0,
-                    "width": max(round(x1 - x0, 1), 2),
-                    "fill": STAGE_FILLS.get(band.stage, "#eeeeee"),
-                    "label_x": x0 + 4,
-                }
-            )
+            shown.append((band.stage, x(start), x(end) if band.end else WIDTH - RIGHT))
+        labels = [f"Stage {stage}" for stage, _, _ in shown]
+        label_xs = _label_places([x0 for _, x0, _ in shown], labels)
+        bands = [
+            {
+                "stage": stage,
+                "x": x0,
+                "width": max(round(x1 - x0, 1), 2),
+                "fill": STAGE_FILLS.get(stage, "#eeeeee"),
+                "label": label,
+                "label_x": label_x,
+            }
+            for (stage, x0, x1), label, label_x in zip(shown, labels, label_xs, strict=True)
+        ]
         ticks = self.y_ticks or [self.y_min, (self.y_min + self.y_max) / 2, self.y_max]
         return {
             "chart": self,
@@ -175,6 +182,19 @@ def _spaced(days: list[X], x: Callable[[X], float]) -> list[tuple[X, float]]:
     elif len(chosen) > 1:
         chosen[-1] = last  # the latest day matters more than the one beside it
     return chosen
+
+
+def _label_places(starts: list[float], labels: list[str]) -> list[float]:
+    """Where each band's label starts: just inside its band, except that a stage entered at
+    or near the latest visit has a band narrower than its label at the right edge. Right to
+    left, each label moves left until it ends inside the plot and before the next label."""
+    places = []
+    limit: float = WIDTH - RIGHT - 4
+    for start, label in zip(reversed(starts), reversed(labels), strict=True):
+        place = round(max(min(start + 4, limit - len(label) * LABEL_CHAR_WIDTH), LEFT + 4), 1)
+        places.append(place)
+        limit = place - 8
+    return places[::-1]
 
 
 def _value_on(series: Series, day: X) -> float | None:

@@ -24,7 +24,7 @@ from accounts.access import require_clinic_staff
 from accounts.http import AuthenticatedHttpRequest as Request
 from pht_clinic.caching import get_or_compute
 from pht_clinic.html import NOTHING, short_date, url_maker
-from rehab import programmes
+from rehab import programmes, rules
 from rehab import services as rehab_services
 from rehab.models import ACTION_LABELS, StageDecision
 
@@ -300,6 +300,15 @@ class DecisionRow(NamedTuple):
 TABLE_FIELDS = ("public_id", "visit_type", "stage_before", "amended_at")
 
 
+def _completed_on(patient: Patient, latest: StageDecision | None) -> date | None:
+    """The day a completed programme ended: that of the decision that completed it (COMPLETE
+    keeps the stage and its entry date, RULES-IO 7), the latest one unless a later visit's
+    decision waits (then None: the page says "completed" without a day)."""
+    if patient.status != Patient.Status.COMPLETED or latest is None:
+        return None
+    return latest.visit_date if latest.final_action == rules.Action.COMPLETE else None
+
+
 def patient_detail(request: Request, public_id: str) -> HttpResponse:
     patient = get_patient_for_user(request, public_id, "status")
     if getattr(request.user, "is_patient", False):
@@ -321,6 +330,7 @@ def patient_detail(request: Request, public_id: str) -> HttpResponse:
         "can_edit": may(request.user, "edit_clinical"),
         "latest_decision": latest,
         "age": patient.age_on(patient.created_at.date()),
+        "completed_on": _completed_on(patient, latest),
     }
     if may(request.user, "programme_pdf") and not may(request.user, "clinical"):
         # A clinical-lead admin downloads the current programme here; a physiotherapist

@@ -345,6 +345,8 @@ def write_csv(rows: Iterable[Any], out: Any, today: date) -> None:
     )  # fmt: skip
     for p in rows:
         days = (today - p.stage_entered_on).days if p.stage_entered_on else ""
+        if p.status == Patient.Status.COMPLETED:
+            days = ""  # a completed programme's stage counts no more (the status says why)
         status = StageDecision.Status(p.decision_status).label if p.decision_status else ""
         writer.writerow(
             [

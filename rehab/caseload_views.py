@@ -260,6 +260,14 @@ def _decision_cell(p: dict[str, Any]) -> SafeString | str:
     return format_html("{}{} {}", ACTION_LABELS.get(action, action), waiting, flags)
 
 
+def _days_in_stage(p: dict[str, Any], today: date) -> int | str:
+    """Days since the stage was entered; a completed programme's stage counts no more."""
+    if p["status"] == Patient.Status.COMPLETED:
+        return "completed"
+    entered = p["stage_entered_on"]
+    return (today - entered).days if entered else NOTHING
+
+
 def _rows_html(
     rows: list[dict[str, Any]],
     today: date,
@@ -281,7 +289,7 @@ def _rows_html(
             box = format_html(
                 _TICK, public_id, public_id, f"{first} {last}", _DESCRIBED if error else "", checked
             )
-        entered, visit = p["stage_entered_on"], p["last_visit"]
+        visit = p["last_visit"]
         physio = User.name_of(
             p["physio__first_name"], p["physio__last_name"], p["physio__username"]
         ) + ("" if p["physio__is_active"] else " (deactivated)")  # their patients need reassigning
@@ -295,7 +303,7 @@ def _rows_html(
                 _PAUSED if p["status"] == Patient.Status.PAUSED else "",
                 p["stage"] or NOTHING,
                 physio,
-                (today - entered).days if entered else NOTHING,
+                _days_in_stage(p, today),
                 short_date(visit) if visit else NOTHING,
                 _decision_cell(p),
                 "issued" if p["has_programme"] else "none",

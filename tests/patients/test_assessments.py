@@ -301,6 +301,25 @@ def test_a_patient_without_visits_says_so(world, patient):
     assert '<tr><td colspan="5">No assessments yet.</td></tr>' in body.content.decode()
 
 
+@pytest.mark.parametrize("persona", ["physio", "admin"])
+def test_a_completed_programme_says_when_it_was_completed_not_since_when_in_the_stage(
+    world, patient, persona
+):
+    first = make_assessment(patient, world.physio, visit_date="2026-01-05")
+    confirm(first.decision, world.physio)
+    last = make_assessment(patient, world.physio, visit_date="2026-03-02")
+    override(last.decision, world.physio, rules.Action.COMPLETE, "Goals met")
+    url = reverse("patients:detail", args=[patient.public_id])
+    body = client_for(getattr(world, persona)).get(url).content.decode()
+    assert '<span class="ms-2">Programme completed on 2 Mar 2026</span>' in body
+    assert "in this stage since" not in body  # the stage was entered on 5 Jan
+    # A follow-up visit waits for its decision: still completed, on a day the page does not
+    # load (the latest decision is the waiting one).
+    make_assessment(patient, world.physio, visit_date="2026-03-30")
+    body = client_for(getattr(world, persona)).get(url).content.decode()
+    assert '<span class="ms-2">Programme completed</span>' in body
+
+
 @pytest.mark.parametrize("state", ["pending", "confirmed", "overridden"])
 @pytest.mark.parametrize(("persona", "queries"), [("physio", 8), ("admin", 6)])
 def test_the_decision_box_reads_only_what_was_loaded(

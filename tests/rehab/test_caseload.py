@@ -672,6 +672,22 @@ def test_patients_of_a_deactivated_physiotherapist_are_marked(world):
     assert f">{world.physio.display_name} (deactivated)</option>" in body  # the filter menu
 
 
+def test_a_completed_programme_is_not_counted_in_days_in_stage(world):
+    done = started(world, days_ago=30, last_name="Finished")
+    last = review(world, done, 2, confirm_it=False)
+    services.override(last.decision, world.physio, rules.Action.COMPLETE, "Goals met")
+    started(world, days_ago=30, last_name="Going")
+    body = client_for(world.admin).get(reverse("rehab:caseload")).content.decode()
+    finished = re.search(r"<td><a [^>]+>Finished, .*?</tr>", body).group(0)
+    going = re.search(r"<td><a [^>]+>Going, .*?</tr>", body).group(0)
+    assert "<td>completed</td>" in finished and "<td>30</td>" not in finished
+    assert "<td>30</td>" in going
+    response = client_for(world.admin).get(reverse("rehab:caseload_csv"))
+    rows = csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
+    days = {row["Patient"]: (row["Status"], row["Days in stage"]) for row in rows}
+    assert days == {"Pat Finished": ("Completed", ""), "Pat Going": ("In programme", "30")}
+
+
 def test_an_admin_is_shown_the_patients_left_without_an_active_physiotherapist(world):
     started(world, last_name="Stranded")
     kept = started(world, last_name="Kept")
