@@ -97,12 +97,14 @@ class ClinicSettingsForm(forms.ModelForm):
     overdue_days = formfields.IntegerField(
         min_value=1,
         max_value=365,
+        unit="days",
         label="Overdue after (days)",
         help_text="A patient without an assessment for this long is listed as overdue (1-365).",
     )
     patient_link_days = formfields.IntegerField(
         min_value=1,
         max_value=90,
+        unit="days",
         label="Patient download links expire after (days)",
         help_text="1-90 days.",
     )

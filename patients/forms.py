@@ -19,10 +19,12 @@ from .validators import validate_name, validate_notes
 PAIN_HELP = "0 = no pain, 10 = worst imaginable"
 
 
-def bounded(field: forms.Field, low: float, high: float) -> forms.Field:
-    """Enforce a range on a model form field (the database has the same CheckConstraint)."""
+def bounded(field: forms.Field, low: float, high: float, unit: str = "") -> forms.Field:
+    """Enforce a range on a model form field (the database has the same CheckConstraint);
+    its message names the range and ``unit`` (formfields.PlainRange)."""
     field.validators += [MinValueValidator(low), MaxValueValidator(high)]
     field.widget.attrs.update(min=low, max=high)
+    cast(formfields.PlainRange, field).unit = unit
     return field
 
 
@@ -101,13 +103,13 @@ class PatientForm(forms.ModelForm):
         for name in ("first_name", "last_name", "sport_activity", "phone"):
             if name in self.fields:
                 self.fields[name].validators.append(validate_name)
-        for name, low, high in (
-            ("symptom_duration_weeks", 0, 520),
-            ("height_cm", 50, 250),
-            ("weight_kg", 20, 350),
+        for name, low, high, unit in (
+            ("symptom_duration_weeks", 0, 520, "weeks"),
+            ("height_cm", 50, 250, "cm"),
+            ("weight_kg", 20, 350, "kg"),
         ):
             if name in self.fields:
-                bounded(self.fields[name], low, high)
+                bounded(self.fields[name], low, high, unit)
 
     def clean_date_of_birth(self) -> date:
         dob: date = self.cleaned_data["date_of_birth"]
@@ -314,16 +316,16 @@ class AssessmentForm(forms.ModelForm):
         for name, required in pains.items():
             f[name] = _pain_field(str(f[name].label).capitalize(), required)
             f[name].help_text = PAIN_HELP
-        bounded(f["sitting_tolerance_min"], 0, 240).widget.attrs["inputmode"] = "numeric"
+        bounded(f["sitting_tolerance_min"], 0, 240, "minutes").widget.attrs["inputmode"] = "numeric"
         f[
             "sitting_tolerance_min"
         ].help_text = (
             "Continuous sitting until the familiar pain starts or rises (PROTOCOL 4.2), 0-240"
         )
         for name in ("sessions_prescribed_since_last", "sessions_done_since_last"):
-            bounded(f[name], 0, 100).required = not initial_visit
-        bounded(f["plyo_sessions_since_last"], 0, 50).required = self.stage == 4
-        bounded(f["min_plyo_interval_h"], 0, 336)
+            bounded(f[name], 0, 100, "sessions").required = not initial_visit
+        bounded(f["plyo_sessions_since_last"], 0, 50, "sessions").required = self.stage == 4
+        bounded(f["min_plyo_interval_h"], 0, 336, "hours")
         if self._red_flag_posted():
             # A red flag is referred now (PROTOCOL 6): the review's session bookkeeping must
             # not stand between the clinician and signing the referral; it may follow later
@@ -345,9 +347,9 @@ class AssessmentForm(forms.ModelForm):
         f["visah_8_branch"].label = self._visah_label(8) + ": branch"
         bounded(f["groc"], -7, 7)
         for name in ("knee_flexion_strength_left_n", "knee_flexion_strength_right_n"):
-            bounded(f[name], 0, 1000)
-        bounded(f["running_km_week"], 0, 300)
-        bounded(f["sport_sessions_week"], 0, 21)
+            bounded(f[name], 0, 1000, "newtons")
+        bounded(f["running_km_week"], 0, 300, "km a week")
+        bounded(f["sport_sessions_week"], 0, 21, "sessions a week")
         f["notes"].validators.append(validate_notes)
         f["notes"].help_text = "Plain text; shown only to clinicians."
         if self.instance.pk:
@@ -384,6 +386,7 @@ class AssessmentForm(forms.ModelForm):
                 label=f"{test}: load (kg)",
                 min_value=0,
                 max_value=300,
+                unit="kg",
                 max_digits=4,
                 decimal_places=1,
                 required=False,

@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 OTHER_DIGITS = "Type the number with the digits 0 to 9."
@@ -28,15 +29,60 @@ class AsciiDigits:
         return super().to_python(value)  # type: ignore[misc]
 
 
-class IntegerField(AsciiDigits, forms.IntegerField):
+RANGE_CODES = ("min_value", "max_value")
+
+
+class PlainRange:
+    """Says a number out of range as "Enter a number from 0 to 240 (minutes).", not as
+    Django's "Ensure this value is less than or equal to 240.".
+
+    The range is read from the field's validators when it refuses a value, so it includes
+    those a form adds later (patients.forms.bounded); ``unit`` is what the number counts,
+    where it counts something other than itself. A message the field is given for
+    ``min_value`` or ``max_value`` (pain's scale) is kept.
+    """
+
+    def __init__(self, *args: Any, unit: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unit = unit
+
+    def range_message(self) -> str:
+        validators: list[Any] = self.validators  # type: ignore[attr-defined]
+        lows = [v.limit_value for v in validators if isinstance(v, MinValueValidator)]
+        highs = [v.limit_value for v in validators if isinstance(v, MaxValueValidator)]
+        unit = f" ({self.unit})" if self.unit else ""
+        if not highs:
+            return f"Enter a number of {max(lows)} or more{unit}."
+        if not lows:
+            return f"Enter a number of {min(highs)} or less{unit}."
+        return f"Enter a number from {max(lows)} to {min(highs)}{unit}."
+
+    def run_validators(self, value: Any) -> None:
+        try:
+            super().run_validators(value)  # type: ignore[misc]
+        except ValidationError as refused:
+            own = self.error_messages  # type: ignore[attr-defined]
+            errors, out_of_range = [], None
+            for error in refused.error_list:
+                if error.code in RANGE_CODES and error.code not in own:
+                    # Once, though two validators refuse (a model's 0 and a form's range).
+                    out_of_range = ValidationError(self.range_message(), code=error.code)
+                else:
+                    errors.append(error)
+            if out_of_range:
+                errors.append(out_of_range)
+            raise ValidationError(errors) from None
+
+
+class IntegerField(AsciiDigits, PlainRange, forms.IntegerField):
     pass
 
 
-class DecimalField(AsciiDigits, forms.DecimalField):
+class DecimalField(AsciiDigits, PlainRange, forms.DecimalField):
     pass
 
 
-class FloatField(AsciiDigits, forms.FloatField):
+class FloatField(AsciiDigits, PlainRange, forms.FloatField):
     pass
 
 

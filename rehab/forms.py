@@ -91,12 +91,16 @@ class PlanItemForm(forms.Form):
     position = formfields.IntegerField(label="Order", min_value=1, max_value=99)
     sets = formfields.IntegerField(min_value=1, max_value=10, required=False)
     reps = formfields.IntegerField(min_value=1, max_value=100, required=False)
-    hold_s = formfields.IntegerField(label="Hold (s)", min_value=1, max_value=300, required=False)
-    rest_s = formfields.IntegerField(label="Rest (s)", min_value=0, max_value=900, required=False)
+    hold_s = formfields.IntegerField(
+        label="Hold (s)", min_value=1, max_value=300, unit="seconds", required=False
+    )
+    rest_s = formfields.IntegerField(
+        label="Rest (s)", min_value=0, max_value=900, unit="seconds", required=False
+    )
     tempo = forms.CharField(max_length=20, required=False, validators=[validate_notes])
     load = forms.CharField(max_length=120, required=False, validators=[validate_notes])
     days_per_week = formfields.IntegerField(
-        label="Days/week", min_value=1, max_value=7, required=False
+        label="Days/week", min_value=1, max_value=7, unit="days a week", required=False
     )
     times_per_day = formfields.IntegerField(
         label="Times a day",
@@ -145,7 +149,7 @@ class TemplateForm(forms.Form):
     bridge: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         queryset=Exercise.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         label="Keep from the previous plan for the first week (at most two)",
     )
 

@@ -128,6 +128,14 @@ def plan_list(request: Request, public_id: str) -> HttpResponse:
     patient = get_patient_for_user(request, public_id, "status")
     if request.user.is_patient:
         raise PermissionDenied
+    template_form = TemplateForm(candidates=_bridge_candidates(patient, patient.stage or 1))
+    return _plan_list_page(request, patient, template_form)
+
+
+def _plan_list_page(
+    request: Request, patient: Patient, template_form: TemplateForm
+) -> HttpResponse:
+    """The plans page; ``template_form`` is bound when it comes back with an error."""
     versions = list(patient.plans.select_related("created_by", "issued_by"))
     latest = patient.decisions.exclude(status=StageDecision.Status.PENDING).last()
     context = {
@@ -137,7 +145,7 @@ def plan_list(request: Request, public_id: str) -> HttpResponse:
         "draft": next((p for p in versions if p.is_draft), None),
         "current": next((p for p in versions if p.status == Plan.Status.ISSUED), None),
         "latest_decision": latest,
-        "template_form": TemplateForm(candidates=_bridge_candidates(patient, patient.stage or 1)),
+        "template_form": template_form,
         "reduce_form": ReduceDoseForm(),
         "amber": latest is not None
         and latest.final_action == "STAY"
@@ -158,8 +166,8 @@ def plan_create(request: Request, public_id: str) -> HttpResponse:
         return redirect("rehab:plans", patient.public_id)
     form = TemplateForm(request.POST, candidates=_bridge_candidates(patient, patient.stage))
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for e in form.errors.get("bridge", [])))
-        return redirect("rehab:plans", patient.public_id)
+        # Shown again with the error beside the boxes and the ticks kept.
+        return _plan_list_page(request, patient, form)
     try:
         plan = plans.create_from_template(
             patient, patient.stage, request.user, list(form.cleaned_data["bridge"])

@@ -89,3 +89,45 @@ def test_the_operators_clinic_form_refuses_other_scripts_too():
     assert numbers == ["overdue_days", "patient_link_days"]
     for name in numbers:
         assert isinstance(form.base_fields[name], formfields.AsciiDigits), name
+
+
+WEEKDAYS = {"min_value": 1, "max_value": 7, "unit": "days a week"}
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [
+        (formfields.IntegerField(**WEEKDAYS), "8", "Enter a number from 1 to 7 (days a week)."),
+        (formfields.IntegerField(**WEEKDAYS), "0", "Enter a number from 1 to 7 (days a week)."),
+        (
+            formfields.DecimalField(min_value=0, max_value=300, unit="kg"),
+            "300.5",
+            "Enter a number from 0 to 300 (kg).",
+        ),
+        (formfields.IntegerField(min_value=-7, max_value=7), "8", "Enter a number from -7 to 7."),
+        (formfields.IntegerField(min_value=0), "-1", "Enter a number of 0 or more."),
+        (formfields.FloatField(max_value=1), "1.5", "Enter a number of 1 or less."),
+    ],
+)
+def test_a_number_out_of_range_is_told_its_range_in_plain_words(field, typed, message):
+    with pytest.raises(ValidationError) as refused:
+        field.clean(typed)
+    assert refused.value.messages == [message]
+
+
+def test_the_range_message_reads_the_limits_a_form_adds_later():
+    from patients.forms import bounded
+
+    field = formfields.IntegerField(min_value=0)  # as a PositiveSmallIntegerField's
+    bounded(field, 0, 240, "minutes")
+    with pytest.raises(ValidationError) as refused:
+        field.clean("241")
+    assert refused.value.messages == ["Enter a number from 0 to 240 (minutes)."]
+
+
+def test_a_fields_own_range_message_is_kept():
+    own = {"min_value": "Pain is scored from 0 to 10.", "max_value": "Pain is scored from 0 to 10."}
+    field = formfields.IntegerField(min_value=0, max_value=10, error_messages=own)
+    with pytest.raises(ValidationError) as refused:
+        field.clean("11")
+    assert refused.value.messages == ["Pain is scored from 0 to 10."]

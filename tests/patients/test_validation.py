@@ -47,13 +47,13 @@ BAD_PATIENTS = [
     ("last_name", "Nul\x00Byte", "Null characters are not allowed"),
     ("date_of_birth", "2026-02-30", "Enter a valid date"),
     ("date_of_birth", "1899-12-31", "before 1900"),
-    ("symptom_duration_weeks", "521", "less than or equal to 520"),
-    ("symptom_duration_weeks", "-1", "greater than or equal to 0"),
+    ("symptom_duration_weeks", "521", "Enter a number from 0 to 520 (weeks)."),
+    ("symptom_duration_weeks", "-1", "Enter a number from 0 to 520 (weeks)."),
     ("symptom_duration_weeks", "12.5", "Enter a whole number"),
-    ("symptom_duration_weeks", "99999999999999999999", "less than or equal to 520"),
+    ("symptom_duration_weeks", "99999999999999999999", "from 0 to 520 (weeks)"),
     ("height_cm", "NaN", "Enter a whole number"),
     ("weight_kg", "NaN", "Enter a number"),
-    ("weight_kg", "1e400", "less than or equal to 350"),
+    ("weight_kg", "1e400", "Enter a number from 20 to 350 (kg)."),
     ("weight_kg", "Infinity", "Enter a number"),
     ("physio", "999999", "Select a valid choice"),
     ("sex", "robot", "Select a valid choice"),
@@ -148,7 +148,7 @@ BAD_ASSESSMENTS = [
     ("nprs_morning_baseline", "three", "Enter a whole number"),
     ("nprs_morning_baseline", "2.5", "Enter a whole number"),
     ("nprs_adl_typical_7d", "99999999999999999999", "Pain is scored from 0 (no pain) to 10"),
-    ("sitting_tolerance_min", "241", "less than or equal to 240"),
+    ("sitting_tolerance_min", "241", "Enter a number from 0 to 240 (minutes)."),
     ("min_plyo_interval_h", "NaN", "Enter a number"),
     ("visit_date", "2026-13-01", "Enter a valid date"),
     ("visit_date", "1984-01-01", "before the patient"),
@@ -166,6 +166,38 @@ def test_bad_assessment_input_is_refused_with_a_message(world, patient, field, v
     response = client_for(world.physio).post(url, data)
     assert response.status_code == 200
     assert message in response.content.decode()
+    assert not Assessment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("sitting_tolerance_min", "241", "Enter a number from 0 to 240 (minutes)."),
+        ("sitting_tolerance_min", "-5", "Enter a number from 0 to 240 (minutes)."),
+        ("visah_1", "11", "Enter a number from 0 to 10."),
+        ("G1_load_kg", "301", "Enter a number from 0 to 300 (kg)."),
+        ("min_plyo_interval_h", "400", "Enter a number from 0 to 336 (hours)."),
+        ("groc", "-8", "Enter a number from -7 to 7."),
+        ("psfs_1_score", "12", "Enter a number from 0 to 10."),
+        # Letters are not a number at all: Django's own words say so.
+        ("sitting_tolerance_min", "ten", "Enter a whole number."),
+        ("visah_1", "seven", "Enter a whole number."),
+        ("G1_load_kg", "heavy", "Enter a number."),
+    ],
+)
+def test_a_number_out_of_range_says_the_range_beside_the_field(
+    world, patient, field, value, message
+):
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    data = assessment_post(visit_type="initial", visit_date="2026-01-05", **{field: value})
+    response = client_for(world.physio).post(url, data)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["form"].errors[field] == [message]
+    # Beside the field, and named by its aria-describedby for a screen reader.
+    assert f'<div class="invalid-feedback d-block" id="id_{field}_error">{message}</div>' in body
+    control = body[body.index(f'name="{field}"') :]
+    assert f"id_{field}_error" in control[: control.index(">")]
     assert not Assessment.objects.exists()
 
 

@@ -2,6 +2,7 @@
 
 import html
 import itertools
+import re
 from datetime import timedelta
 
 import pytest
@@ -170,7 +171,7 @@ def test_two_editors_first_save_wins_and_the_second_keeps_what_was_typed(
 @pytest.mark.parametrize(
     ("typed", "message"),
     [
-        ("50", "less than or equal to 10"),
+        ("50", "Enter a number from 1 to 10."),
         ("\u0664", "Type the number with the digits 0 to 9."),  # an Arabic-Indic four
     ],
 )
@@ -181,6 +182,30 @@ def test_bad_doses_are_refused_beside_the_field(world, patient, typed, message):
     assert response.status_code == 200
     assert message in response.content.decode()
     assert plan.items.first().sets == 3
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "message", "next_field"),
+    [
+        ("sets", "0", "Enter a number from 1 to 10.", "reps"),
+        ("hold_s", "301", "Enter a number from 1 to 300 (seconds).", "rest_s"),
+        ("rest_s", "901", "Enter a number from 0 to 900 (seconds).", "tempo"),
+        ("days_per_week", "8", "Enter a number from 1 to 7 (days a week).", "times_per_day"),
+        ("days_per_week", "daily", "Enter a whole number.", "times_per_day"),
+    ],
+)
+def test_a_dose_out_of_range_says_the_range_beside_the_field(
+    world, patient, field, typed, message, next_field
+):
+    plan = plans.create_from_template(patient, 2, world.physio)
+    url = reverse("rehab:plan_save", args=[patient.public_id, plan.public_id])
+    response = client_for(world.physio).post(url, _formset(plan, **{f"items-0-{field}": typed}))
+    body = response.content.decode()
+    assert response.status_code == 200
+    # After the field's input and before the next field's, and in the summary at the top.
+    start = body.index(f'id="id_items-0-{field}"')
+    assert start < body.index(message, start) < body.index(f'id="id_items-0-{next_field}"')
+    assert f"</a>: {message}</li>" in body
 
 
 def _plan_url(name, plan):
@@ -305,7 +330,7 @@ def test_a_bad_dose_stops_the_issue_and_keeps_what_was_typed(world, patient):
     assert response.status_code == 200
     assert "Nothing was issued: correct the doses marked below first." in body
     first = html.escape(plan.items.first().exercise.name)  # the summary names the exercise
-    assert f"{first}, sets</a>: Ensure this value is less than or equal to 10." in body
+    assert f"{first}, sets</a>: Enter a number from 1 to 10." in body
     assert 'value="Keep this"' in body
     plan.refresh_from_db()
     assert plan.is_draft and plan.items.first().sets == 3
@@ -455,6 +480,34 @@ def test_after_progression_the_new_template_keeps_a_bridge(world, patient):
     new = Plan.objects.get(status="draft")
     first = new.items.first()
     assert new.stage == 3 and first.exercise == bridge and first.bridge
+
+
+def test_three_bridge_exercises_are_refused_beside_the_boxes_and_stay_ticked(world, patient):
+    plan = plans.create_from_template(patient, 2, world.physio)
+    plans.issue(plan, plan.lock_version, world.physio)
+    patient.stage = 3
+    patient.save()
+    ticked = list(
+        Exercise.objects.filter(clinic=None, code__in=["S2-07", "S2-08", "S2-09"]).order_by("code")
+    )
+    response = client_for(world.physio).post(
+        reverse("rehab:plan_create", args=[patient.public_id]), {"bridge": [e.pk for e in ticked]}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    message = "Keep at most two exercises as a bridge."
+    # Beside the boxes, named by their group for a screen reader, and in the summary.
+    group = body[body.index("<fieldset") : body.index("</fieldset>")]
+    assert 'aria-describedby="id_bridge_error"' in group
+    assert f'<div class="invalid-feedback d-block" id="id_bridge_error">{message}</div>' in group
+    assert '<a href="#id_bridge_0">Keep from the previous plan' in body
+    # The three ticks are kept, and no plan was made.
+    for exercise in ticked:
+        assert re.search(
+            rf'<input type="checkbox" name="bridge" value="{exercise.pk}"[^>]* checked', group
+        )
+    assert group.count(" checked") == 3
+    assert not Plan.objects.filter(status="draft").exists()
 
 
 def test_amber_offers_a_reduced_dose(world, patient):
