@@ -5,16 +5,6 @@
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }
 })();
-// Main navigation: below 992 px the links fold behind "Menu" (Bootstrap's collapse); without
-// this script they stay on the page, wrapped in rows (app.css).
-(function () {
-  "use strict";
-  var links = document.getElementById("main-nav");
-  var toggler = document.querySelector("[aria-controls='main-nav']");
-  if (!links || !toggler) { return; }
-  links.classList.add("collapse");
-  toggler.hidden = false;
-})();
 // Idle-timeout warning (SECURITY.md "sessions"): warn before the server ends the session.
 (function () {
   "use strict";

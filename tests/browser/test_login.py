@@ -69,9 +69,8 @@ PHONE = {"width": 390, "height": 844}
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("who", ["treating", "clinicadmin"])
 def test_on_a_phone_the_navigation_leaves_room_for_the_page(live_server, browser, world, who):
-    """Without a script (which folds them behind "Menu") the links wrap in rows instead of
-    stacking one per line (they took 296 px of an 844 px phone before the page began), and
-    nothing scrolls sideways."""
+    """The links wrap in rows instead of stacking one per line (they took 296 px of an
+    844 px phone before the page began), and nothing scrolls sideways; no script needed."""
     phone = browser.new_context(viewport=PHONE, is_mobile=True, java_script_enabled=False)
     page = phone.new_page()
     page.goto(f"{live_server.url}/login/")

@@ -2,7 +2,7 @@
 a wide table scrolls in its own box. Queue links are at least 24 px tall (2.5.8)."""
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 from accounts.models import User
 from rehab import plans
@@ -79,24 +79,3 @@ def test_an_admins_pages_reflow_and_queue_links_are_big_enough(
     for n in range(links.count()):
         box = links.nth(n).bounding_box()
         assert box and box["height"] >= 24, (links.nth(n).text_content(), box)
-
-
-def test_on_a_phone_the_menu_folds_away_and_opens(live_server, page: Page, world):
-    """At 375 px the links took four lines (about 200 px) above every page; they fold behind
-    "Menu", which opens them by mouse or keyboard. A clinic PC shows them without it."""
-    page.set_viewport_size({"width": 375, "height": 740})
-    log_in(page, live_server.url, "treating")
-    nav = page.get_by_role("navigation", name="Main")
-    caseload = nav.get_by_role("link", name="Caseload")
-    menu = nav.get_by_role("button", name="Menu")
-    expect(menu).to_be_visible()  # once the script has run
-    assert nav.bounding_box()["height"] <= 70
-    assert not caseload.is_visible()
-    menu.focus()
-    page.keyboard.press("Enter")
-    caseload.wait_for(state="visible")
-    assert menu.get_attribute("aria-expanded") == "true"
-    caseload.click()
-    page.wait_for_url(f"{live_server.url}/caseload/")
-    page.set_viewport_size({"width": 1280, "height": 800})
-    assert not menu.is_visible() and caseload.is_visible()
