@@ -391,9 +391,25 @@ def _save(request: Request, form: AssessmentForm, reason: str = "") -> Assessmen
             None,
             f"The recommendation of {pending.decision.visit_date:%d %b %Y} is still waiting: "
             "confirm or override it before signing a new assessment. Your entries are kept "
-            "below; you can also save them as a draft.",
+            "below; you can also save them without signing.",
         )
     return None
+
+
+#: Said above the errors when "Save without signing" (or Enter) finds some: a draft is a whole
+#: assessment that is not signed yet, not a half-filled form (the model has no partial one).
+DRAFT_NEEDS_FIELDS = (
+    "Nothing was saved: saving without signing checks the whole assessment as signing does, "
+    "required fields included. A draft is a complete assessment that is not signed yet."
+)
+
+
+def _valid(request: Request, form: AssessmentForm) -> bool:
+    if form.is_valid():
+        return True
+    if "sign" not in request.POST:
+        form.add_error(None, DRAFT_NEEDS_FIELDS)
+    return False
 
 
 def assessment_create(request: Request, public_id: str) -> HttpResponse:
@@ -411,7 +427,7 @@ def assessment_create(request: Request, public_id: str) -> HttpResponse:
     # Said before the form is filled in: signing waits for this recommendation (services).
     pending = getattr(previous, "decision_status", None) == StageDecision.Status.PENDING
     waiting = previous if pending else None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and _valid(request, form):
         assessment = _save(request, form)
         if assessment is not None:
             messages.success(
@@ -439,7 +455,7 @@ def assessment_edit(request: Request, public_id: str, assessment_id: str) -> Htt
         stage=assessment.stage_before,
     )
     amend = AmendmentForm(data) if assessment.is_signed else None
-    if request.method == "POST" and form.is_valid() and (amend is None or amend.is_valid()):
+    if request.method == "POST" and _valid(request, form) and (amend is None or amend.is_valid()):
         saved = _save(request, form, amend.cleaned_data["reason"] if amend else "")
         if saved is not None:
             messages.success(request, _saved_message(saved, patient, amend is not None))

@@ -157,6 +157,33 @@ def test_a_draft_can_be_edited_without_a_reason_and_signed_later(world, patient)
     assert assessment.is_signed and assessment.decision.engine_action == "START_STAGE_2"
 
 
+def test_saving_without_signing_needs_the_required_fields_and_says_so(world, patient):
+    """A draft is a complete assessment that is not signed yet (the model has no partial
+    one): the button says what it does, and a half-filled form is told why nothing saved."""
+    client = client_for(world.physio)
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    form_page = client.get(url).content.decode()
+    assert ">Save without signing</button>" in form_page and "Save as draft" not in form_page
+    assert "it needs the required fields too" in form_page
+    half = assessment_post(visit_type="initial", sign=None, draft="1", sitting_tolerance_min="")
+    body = client.post(url, half).content.decode()
+    summary = re.search(r'<div[^>]*id="error-summary".*?</div>', body, re.S).group(0)
+    assert (
+        "<li>Nothing was saved: saving without signing checks the whole assessment as signing "
+        "does, required fields included. A draft is a complete assessment that is not signed "
+        "yet.</li>" in summary
+    )
+    assert "Sitting tolerance" in summary  # and which field is missing
+    assert not patient.assessments.exists()
+    # Signing that fails is told its errors only; a complete draft saves.
+    signed = assessment_post(visit_type="initial", sitting_tolerance_min="")
+    signing = client.post(url, signed).content.decode()
+    assert "Sitting tolerance" in signing and "Nothing was saved: saving without" not in signing
+    complete = assessment_post(visit_type="initial", sign=None, draft="1")
+    assert client.post(url, complete).status_code == 302
+    assert not patient.assessments.get().is_signed
+
+
 def test_the_form_shows_the_current_stage_load_test_first_and_last_values(world, patient):
     first = make_assessment(patient, world.physio, visit_date="2026-01-05", G1_nprs="2")
     confirm(first.decision, world.physio)  # A3: stage 2

@@ -87,6 +87,7 @@ def test_the_next_assessment_waits_for_the_pending_decision(world, patient):
     )
     assert response.status_code == 200
     assert "still waiting" in response.content.decode()
+    assert "you can also save them without signing." in response.content.decode()
     assert patient.assessments.count() == 1
 
 
@@ -98,6 +99,12 @@ def test_the_new_assessment_form_says_at_once_that_a_recommendation_waits(world,
     assert "The recommendation of 5 Jan 2026 is still waiting" in body
     link = reverse("patients:assessment", args=[patient.public_id, first.public_id])
     assert f'<a href="{link}">confirm or override it</a>' in body
+    # A draft is a complete assessment, not signed: the banner does not promise a half one.
+    assert (
+        "Meanwhile you can save this one without signing, once its required fields are "
+        "filled in." in body
+    )
+    assert "as a draft meanwhile" not in body
     services.confirm(first.decision, world.physio)
     assert "is still waiting" not in client.get(url).content.decode()
 
