@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import audit
-from accounts.models import AuditEvent, User
+from accounts.models import User
 from patients.models import Patient
 
 from .models import PatientLink, Plan, RenderJob
@@ -263,32 +263,3 @@ def revoke_link(link: PatientLink, user: User) -> None:
     link.revoked_at, link.revoked_by = timezone.now(), user
     link.save(update_fields=["revoked_at", "revoked_by"])
     audit.record(None, "patient_link_revoked", actor=user, patient=link.plan.patient, obj=link)
-
-
-def replace_download_link(plan: Plan, user: User) -> tuple[PatientLink, str, list[PatientLink]]:
-    """A new download link for this plan (``create_link``), and the patient's download links
-    that worked until now, revoked: one handover sheet works per patient, so that a sheet
-    lost or replaced stops opening the programme. Returns the link, its token and the links
-    it replaced. Raises NotCurrent as create_link does."""
-    with transaction.atomic():
-        link, token = create_link(plan, user)  # the patient's row stays locked until the end
-        replaced = list(
-            PatientLink.objects.select_related("plan__patient")
-            .filter(
-                plan__patient_id=plan.patient_id,
-                purpose=PatientLink.Purpose.DOWNLOAD,
-                revoked_at__isnull=True,
-                expires_at__gt=timezone.now(),
-            )
-            .exclude(pk=link.pk)
-        )
-        for old in replaced:
-            revoke_link(old, user)
-    return link, token, replaced
-
-
-def sheet_given(link: PatientLink) -> bool:
-    """Whether the handover sheet of this link has been downloaded: it is given out once."""
-    return AuditEvent.objects.filter(
-        action="handover_sheet_downloaded", object_ref=f"rehab.patientlink:{link.pk}"
-    ).exists()

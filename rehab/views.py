@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -13,8 +11,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import dateformat, timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from accounts import audit
 from accounts.access import require_clinic_admin, require_clinic_staff
@@ -219,7 +217,6 @@ def _plan_context(plan: Plan, formset: Any = None, add_form: Any = None) -> dict
         "job": latest_job,
         "links": links,
         "has_diary_link": any(link.purpose == PatientLink.Purpose.DIARY for link in links),
-        "has_download_link": any(link.purpose == PatientLink.Purpose.DOWNLOAD for link in links),
         "rows": rows,
         "formset": formset,
         "add_form": add_form,
@@ -231,10 +228,7 @@ def _plan_context(plan: Plan, formset: Any = None, add_form: Any = None) -> dict
 def plan_detail(request: Request, public_id: str, plan_id: str) -> HttpResponse:
     plan = get_plan_for_user(request, public_id, plan_id)
     audit.record(request, "plan_viewed", patient=plan.patient, obj=plan)
-    # Once, just after link_create: this page then downloads the new link's handover sheet.
-    pending = request.session.pop(PENDING_SHEET, None) or {}
-    sheet_url = pending.get("url") if pending.get("plan") == str(plan.public_id) else None
-    return render(request, "rehab/plan_detail.html", _plan_context(plan) | {"sheet_url": sheet_url})
+    return render(request, "rehab/plan_detail.html", _plan_context(plan))
 
 
 @require_POST
@@ -485,85 +479,18 @@ def programme_download(
     return _serve(request, _job_for(request, plan, job_id), plan.patient, "programme_downloaded")
 
 
-#: The handover sheet of a new link is given out once, within this many seconds, to the
-#: physiotherapist who made the link: its token waits meanwhile in a cookie of their browser
-#: only, signed for them and for that link (the server keeps only the token's hash).
-SHEET_SECONDS = 5 * 60
-SHEET_COOKIE = "handover_sheet"
-#: In the session: the sheet the plan's page should download next (its address, no token).
-PENDING_SHEET = "handover_sheet"
-
-
-def _sheet_salt(request: Request, link: PatientLink) -> str:
-    return f"handover-sheet:{request.user.pk}:{link.pk}"
-
-
-def _link_created(patient: Patient, link: PatientLink, replaced: list[PatientLink]) -> str:
-    def when(moment: datetime) -> str:
-        return dateformat.format(timezone.localtime(moment), "j M Y H:i")
-
-    said = f"A link for {patient.full_name} was created, valid until {when(link.expires_at)}."
-    if len(replaced) == 1:
-        said += (
-            f" The earlier link of {when(replaced[0].created_at)} has been revoked: its "
-            "handover sheet no longer opens the programme."
-        )
-    elif replaced:
-        said += (
-            f" The {len(replaced)} earlier links have been revoked: their handover sheets no "
-            "longer open the programme."
-        )
-    return said
-
-
 @require_POST
 def link_create(request: Request, public_id: str, plan_id: str) -> HttpResponse:
-    """Create a download link for this plan version, revoking the patient's earlier one, and
-    go back to the plan's page, which says so and downloads the link's handover sheet
-    (link_sheet). The token leaves only in the cookie that the sheet's download reads."""
-    plan = get_plan_for_user(request, public_id, plan_id, "edit_clinical")
-    page = reverse("rehab:plan", args=[plan.patient.public_id, plan.public_id])
-    try:
-        link, token, replaced = programmes.replace_download_link(plan, request.user)
-    except programmes.NotCurrent as refused:  # a draft, or a version since replaced
-        messages.error(request, refused.message)
-        return redirect(page)
-    sheet_url = reverse("rehab:link_sheet", args=[plan.patient.public_id, plan.public_id, link.pk])
-    messages.success(request, _link_created(plan.patient, link, replaced))
-    request.session[PENDING_SHEET] = {"plan": str(plan.public_id), "url": sheet_url}
-    response = redirect(page)
-    response.set_signed_cookie(
-        SHEET_COOKIE,
-        token,
-        salt=_sheet_salt(request, link),
-        max_age=SHEET_SECONDS,
-        path=sheet_url,
-        secure=settings.SESSION_COOKIE_SECURE,
-        httponly=True,
-        samesite="Strict",
-    )
-    return response
-
-
-@require_GET
-def link_sheet(request: Request, public_id: str, plan_id: str, link_id: int) -> HttpResponse:
-    """The one-page handover sheet with the link's QR code, once, for the physiotherapist
-    who has just made the link, within SHEET_SECONDS (link_create)."""
+    """Create a download link for this plan version and return its one-page handover
+    sheet with the QR code: the token exists only in this response."""
     from . import pdf
 
     plan = get_plan_for_user(request, public_id, plan_id, "edit_clinical")
-    link = get_object_or_404(plan.links, pk=link_id, purpose=PatientLink.Purpose.DOWNLOAD)
-    token = request.get_signed_cookie(
-        SHEET_COOKIE, default=None, salt=_sheet_salt(request, link), max_age=SHEET_SECONDS
-    )
-    if token is None or programmes.find_link(token) != link or programmes.sheet_given(link):
-        messages.error(
-            request,
-            "This handover sheet can no longer be downloaded: it is given out once, within "
-            f"{SHEET_SECONDS // 60} minutes of creating its link. To print another, create a "
-            "new link (the current one is then revoked).",
-        )
-        return redirect(reverse("rehab:plan", args=[plan.patient.public_id, plan.public_id]))
+    try:
+        link, token = programmes.create_link(plan, request.user)
+    except programmes.NotCurrent as refused:  # a draft, or a version since replaced
+        messages.error(request, refused.message)
+        return redirect("rehab:plan", plan.patient.public_id, plan.public_id)
     url = request.build_absolute_uri(reverse("public:programme", args=[token]))
     sheet = pdf.render_handover_sheet(
         patient=plan.patient,
@@ -572,10 +499,8 @@ def link_sheet(request: Request, public_id: str, plan_id: str, link_id: int) -> 
         url=url,
         expires_at=link.expires_at,
     )
-    audit.record(request, "handover_sheet_downloaded", patient=plan.patient, obj=link)
     response = HttpResponse(sheet.content, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="handover-sheet.pdf"'
-    response.delete_cookie(SHEET_COOKIE, path=request.path, samesite="Strict")
     return response
 
 

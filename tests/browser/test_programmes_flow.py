@@ -75,43 +75,6 @@ def test_physio_requests_the_pdf_and_the_patient_downloads_theirs(
         patient_context.close()
 
 
-def test_a_new_link_is_told_listed_and_its_sheet_downloads_without_javascript(
-    live_server, browser, world
-):
-    plan = issued_plan(world, first_name="Amélie", last_name="Nguyễn")
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
-    log_in(page, live_server.url, "treating")
-    page.goto(f"{live_server.url}/patients/{plan.patient.public_id}/plans/{plan.public_id}/")
-    create = page.get_by_role("button", name="Create a link and print the handover sheet")
-    with page.expect_download() as download:
-        create.click()
-        told = page.get_by_text("A link for Amélie Nguyễn was created, valid until")
-        expect(told).to_be_visible()
-        expect(page.locator("#handover-sheet")).to_contain_text("is downloading")
-    sheet = Path(download.value.path()).read_bytes()
-    text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(BytesIO(sheet)).pages))
-    assert "AmélieNguyễn" in text
-    link = re.search(r"http://[^/]+/p/[0-9a-z-]{34}/", text).group(0)
-    links = page.locator("#links table tbody tr")
-    expect(links).to_have_count(1)  # listed without a reload
-    expect(links).to_contain_text("Programme download")
-    # The page stays: its download link now says the sheet has been given out.
-    page.get_by_role("link", name="download the handover sheet (PDF)").click()
-    expect(page.get_by_text("This handover sheet can no longer be downloaded")).to_be_visible()
-
-    with page.expect_download():
-        create.click()
-        expect(page.get_by_text("The earlier link of")).to_contain_text("has been revoked")
-    expect(links).to_have_count(1)
-    phone = browser.new_context()
-    old = phone.new_page()
-    old.goto(link)
-    expect(old.get_by_text("This link no longer works")).to_be_visible()
-    phone.close()
-    context.close()
-
-
 def test_admin_filters_exports_and_reassigns(live_server, page: Page, world):
     stuck = issued_plan(world, first_visit_days_ago=10, g1="5", last_name="Waiting").patient
     review = make_assessment(

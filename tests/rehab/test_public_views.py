@@ -2,14 +2,13 @@
 pages of a patient's own account (UX.md "Patients")."""
 
 import re
-import time as time_module
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEvent, User
+from accounts.models import User
 from rehab import diary, plans, programmes
 from rehab.models import PatientLink, Plan
 
@@ -264,107 +263,3 @@ def test_a_link_is_refused_for_a_draft_with_a_message(world, plan):
     response = client_for(world.physio).post(url, follow=True)
     assert "Links are for the issued (current) programme." in response.content.decode()
     assert not PatientLink.objects.filter(plan=draft).exists()
-
-
-def page_args(plan):
-    return [plan.patient.public_id, plan.public_id]
-
-
-def _sheet_token(response) -> str:
-    """The link's token as printed on a handover sheet (its address, written out)."""
-    from io import BytesIO
-
-    from pypdf import PdfReader
-
-    text = "".join(p.extract_text() for p in PdfReader(BytesIO(response.content)).pages)
-    return re.search(r"/p/([0-9a-z-]{34})/", re.sub(r"\s+", "", text)).group(1)
-
-
-def test_creating_a_link_shows_the_plan_page_which_downloads_its_sheet_once(world, plan):
-    """The page says what was made and lists it at once; the sheet comes from the page it
-    goes back to (no second link by clicking again because nothing seemed to happen)."""
-    client = client_for(world.physio)
-    page = reverse("rehab:plan", args=page_args(plan))
-    created = client.post(reverse("rehab:link_create", args=page_args(plan)))
-    assert created.status_code == 302 and created["Location"] == page
-    link = PatientLink.objects.get(plan=plan, purpose=PatientLink.Purpose.DOWNLOAD)
-    sheet_url = reverse("rehab:link_sheet", args=[*page_args(plan), link.pk])
-    shown = client.get(page)
-    body = shown.content.decode()
-    until = timezone.localtime(link.expires_at)
-    said = f"A link for Pat Diarist was created, valid until {until.day} {until:%b %Y %H:%M}."
-    assert said in body
-    assert f'<meta http-equiv="refresh" content="1; url={sheet_url}">' in body
-    assert f'<a href="{sheet_url}">download the handover sheet (PDF)</a>' in body
-    assert shown.context["links"] == [link]
-
-    sheet = client.get(sheet_url)
-    assert sheet["Content-Type"] == "application/pdf"
-    assert sheet["Content-Disposition"] == 'attachment; filename="handover-sheet.pdf"'
-    token = _sheet_token(sheet)
-    assert programmes.find_link(token) == link
-    # The token is on the sheet only: nowhere in the pages, the session or the database.
-    assert token not in body and token not in str(dict(client.session.items()))
-    assert link.token_hash == programmes.hash_token(token.replace("-", ""))
-    assert AuditEvent.objects.filter(
-        action="handover_sheet_downloaded", object_ref=f"rehab.patientlink:{link.pk}"
-    ).exists()
-    # Given out once: the page no longer downloads it, and the address refuses it.
-    assert sheet_url not in client.get(page).content.decode()
-    again = client.get(sheet_url, follow=True)
-    assert again["Content-Type"].startswith("text/html")
-    assert "This handover sheet can no longer be downloaded" in again.content.decode()
-
-
-def test_the_sheet_is_only_for_whoever_made_the_link_and_only_for_a_few_minutes(
-    world, plan, monkeypatch
-):
-    from django.core import signing
-
-    from rehab import views
-
-    maker = client_for(world.physio)
-    create = reverse("rehab:link_create", args=page_args(plan))
-    maker.post(create)
-    first = PatientLink.objects.get(plan=plan, purpose=PatientLink.Purpose.DOWNLOAD)
-    first_sheet = reverse("rehab:link_sheet", args=[*page_args(plan), first.pk])
-    cookie = maker.cookies[views.SHEET_COOKIE]
-    assert cookie["path"] == first_sheet and cookie["httponly"] and cookie["samesite"] == "Strict"
-    colleague = client_for(world.colleague)
-    colleague.cookies[views.SHEET_COOKIE] = cookie.value  # a copy of the maker's cookie
-    assert colleague.get(first_sheet).status_code == 302
-    later = time_module.time() + views.SHEET_SECONDS + 1
-    with monkeypatch.context() as patched:
-        patched.setattr(signing, "time", type("Clock", (), {"time": staticmethod(lambda: later)}))
-        assert maker.get(first_sheet).status_code == 302
-    # A link revoked (here by a newer one) has no sheet to give out any more.
-    first_cookie = cookie.value
-    maker.post(create)
-    second = PatientLink.objects.exclude(pk=first.pk).get()
-    second_cookie = maker.cookies[views.SHEET_COOKIE].value
-    maker.cookies[views.SHEET_COOKIE] = first_cookie
-    assert maker.get(first_sheet).status_code == 302
-    assert not AuditEvent.objects.filter(action="handover_sheet_downloaded").exists()
-    maker.cookies[views.SHEET_COOKIE] = second_cookie
-    second_sheet = reverse("rehab:link_sheet", args=[*page_args(plan), second.pk])
-    assert maker.get(second_sheet)["Content-Type"] == "application/pdf"
-
-
-def test_a_new_link_revokes_the_patients_earlier_one_and_says_so(world, plan):
-    """One working handover sheet per patient: a sheet lost or replaced stops working."""
-    earlier, old_token = programmes.create_link(plan, world.physio)
-    diary_link, _ = programmes.create_link(plan, None, PatientLink.Purpose.DIARY)
-    client = client_for(world.physio)
-    page = reverse("rehab:plan", args=page_args(plan))
-    assert "The patient has a working programme link (below)" in client.get(page).content.decode()
-    response = client.post(reverse("rehab:link_create", args=page_args(plan)), follow=True)
-    made = timezone.localtime(earlier.created_at)
-    assert (
-        f"The earlier link of {made.day} {made:%b %Y %H:%M} has been revoked: its handover "
-        "sheet no longer opens the programme."
-    ) in response.content.decode()
-    earlier.refresh_from_db()
-    assert earlier.revoked_at is not None and earlier.revoked_by == world.physio
-    assert programmes.find_link(old_token) is None
-    newer = PatientLink.objects.exclude(pk__in=[earlier.pk, diary_link.pk]).get()
-    assert response.context["links"] == [newer, diary_link]  # the diary link is another's

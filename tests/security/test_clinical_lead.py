@@ -110,7 +110,7 @@ MATRIX = {
     "rehab:decision_confirm": ("post", (302, 403, 403, 404)),
     "rehab:programme_request": ("post", (302, 403, 403, 404)),
     "rehab:plan_revise": ("post", (302, 403, 403, 404)),
-    "rehab:link_create": ("post", (302, 403, 403, 404)),
+    "rehab:link_create": ("post", (200, 403, 403, 404)),
     "patients:invite": ("post", (302, 403, 403, 404)),
 }
 

@@ -113,8 +113,7 @@ expect("rehab:plan_revise", "post", **CLINICAL_POST)
 expect("rehab:programme_request", "post", **CLINICAL_POST)
 expect("rehab:programme_status", **CLINICAL)
 expect("rehab:programme_download", **CLINICAL_LEAD_READS)
-expect("rehab:link_create", "post", **CLINICAL_POST)  # back to the plan, which fetches:
-expect("rehab:link_sheet", **CLINICAL_POST)  # without the maker's cookie: back to the plan
+expect("rehab:link_create", "post", **CLINICAL)  # answers with the handover sheet
 expect("rehab:link_revoke", "post", **CLINICAL_POST)
 expect("rehab:caseload", **STAFF)
 expect("rehab:caseload_csv", **STAFF)
