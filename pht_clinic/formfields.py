@@ -30,6 +30,9 @@ class AsciiDigits:
 
 
 RANGE_CODES = ("min_value", "max_value")
+#: A decimal's digit limits, which refuse what the range refuses too ("no more than 3 digits
+#: before the decimal point" for a weight of 1000 kg): said once, as the range.
+DIGIT_CODES = ("max_digits", "max_whole_digits")
 
 
 class PlainRange:
@@ -70,7 +73,7 @@ class PlainRange:
                 else:
                     errors.append(error)
             if out_of_range:
-                errors.append(out_of_range)
+                errors = [e for e in errors if e.code not in DIGIT_CODES] + [out_of_range]
             raise ValidationError(errors) from None
 
 

@@ -115,6 +115,16 @@ def test_a_number_out_of_range_is_told_its_range_in_plain_words(field, typed, me
     assert refused.value.messages == [message]
 
 
+def test_a_decimal_too_big_is_told_its_range_not_its_digits():
+    weight = formfields.DecimalField(
+        min_value=20, max_value=350, max_digits=4, decimal_places=1, unit="kg"
+    )
+    for typed in ("1000", "99999"):
+        with pytest.raises(ValidationError) as refused:
+            weight.clean(typed)
+        assert refused.value.messages == ["Enter a number from 20 to 350 (kg)."], typed
+
+
 def test_the_range_message_reads_the_limits_a_form_adds_later():
     from patients.forms import bounded
 
