@@ -186,6 +186,10 @@ class Patient(models.Model):
         return self.archived_at is not None
 
     @property
+    def is_completed(self) -> bool:
+        return self.status == self.Status.COMPLETED
+
+    @property
     def sport_level_words(self) -> str:
         """The sport level as the summary says it after the sport ("competitive"); nothing
         for a level of "none", which read "Walking (None)" as if a value were missing."""

@@ -304,7 +304,7 @@ def _completed_on(patient: Patient, latest: StageDecision | None) -> date | None
     """The day a completed programme ended: that of the decision that completed it (COMPLETE
     keeps the stage and its entry date, RULES-IO 7), the latest one unless a later visit's
     decision waits (then None: the page says "completed" without a day)."""
-    if patient.status != Patient.Status.COMPLETED or latest is None:
+    if not patient.is_completed or latest is None:
         return None
     return latest.visit_date if latest.final_action == rules.Action.COMPLETE else None
 

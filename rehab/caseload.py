@@ -344,9 +344,9 @@ def write_csv(rows: Iterable[Any], out: Any, today: date) -> None:
          "Latest decision", "Decision status", "Referral urgency", "Flags", "Programme issued"]
     )  # fmt: skip
     for p in rows:
-        days = (today - p.stage_entered_on).days if p.stage_entered_on else ""
-        if p.status == Patient.Status.COMPLETED:
-            days = ""  # a completed programme's stage counts no more (the status says why)
+        # A completed programme's stage counts no more (the Status column says why).
+        counting = p.stage_entered_on and p.status != Patient.Status.COMPLETED
+        days = (today - p.stage_entered_on).days if counting else ""
         status = StageDecision.Status(p.decision_status).label if p.decision_status else ""
         writer.writerow(
             [
