@@ -23,7 +23,8 @@ def bounded(field: forms.Field, low: float, high: float, unit: str = "") -> form
     """Enforce a range on a model form field (the database has the same CheckConstraint);
     its message names the range and ``unit`` (formfields.PlainRange)."""
     field.validators += [MinValueValidator(low), MaxValueValidator(high)]
-    field.widget.attrs.update(min=low, max=high)
+    if low >= 0:  # the digit keypad has no minus sign (formfields.TypedAsText)
+        field.widget.attrs.setdefault("inputmode", cast(formfields.TypedAsText, field).keypad)
     cast(formfields.PlainRange, field).unit = unit
     return field
 
@@ -138,7 +139,6 @@ def _pain_field(label: str, required: bool = False) -> forms.IntegerField:
         max_value=10,
         required=required,
         error_messages={"min_value": PAIN_RANGE_ERROR, "max_value": PAIN_RANGE_ERROR},
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": 10}),
     )
 
 
@@ -316,7 +316,7 @@ class AssessmentForm(forms.ModelForm):
         for name, required in pains.items():
             f[name] = _pain_field(str(f[name].label).capitalize(), required)
             f[name].help_text = PAIN_HELP
-        bounded(f["sitting_tolerance_min"], 0, 240, "minutes").widget.attrs["inputmode"] = "numeric"
+        bounded(f["sitting_tolerance_min"], 0, 240, "minutes")
         f[
             "sitting_tolerance_min"
         ].help_text = (

@@ -6,6 +6,13 @@ clinical value typed or pasted that way is refused with a message beside the fie
 than read as something the clinician may not have meant. Every number field of the app's
 forms is one of these: declare them from this module, and give a ModelForm
 ``formfield_callback = model_formfield`` (tests/test_formfields.py checks both).
+
+They are typed into a text box (``NumberText``), not an ``<input type="number">``: a browser
+sends a number box holding "e" or "--" as empty, so an optional field (a VISA-H item, a
+weight) was saved blank with no word to the clinician. As text, what was typed reaches the
+server and is refused beside the field ("Enter a whole number."). ``inputmode`` still brings
+up the digit keypad on phones; a field that takes negatives (global rating of change) keeps
+the full keyboard, since the digit keypads have no minus sign.
 """
 
 from __future__ import annotations
@@ -77,16 +84,35 @@ class PlainRange:
             raise ValidationError(errors) from None
 
 
-class IntegerField(AsciiDigits, PlainRange, forms.IntegerField):
+class NumberText(forms.TextInput):
+    """A number's text box; its field sets ``inputmode``."""
+
+
+class TypedAsText:
+    """Gives a number field a ``NumberText`` box with the keypad its numbers need."""
+
+    widget = NumberText
+    #: The keypad of a field that takes no negatives: digits, or digits and a decimal point.
+    keypad = "numeric"
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs: dict[str, Any] = super().widget_attrs(widget)  # type: ignore[misc]
+        low = self.min_value  # type: ignore[attr-defined]
+        if isinstance(widget, NumberText) and low is not None and low >= 0:
+            attrs.setdefault("inputmode", self.keypad)
+        return attrs
+
+
+class IntegerField(AsciiDigits, PlainRange, TypedAsText, forms.IntegerField):
     pass
 
 
-class DecimalField(AsciiDigits, PlainRange, forms.DecimalField):
-    pass
+class DecimalField(AsciiDigits, PlainRange, TypedAsText, forms.DecimalField):
+    keypad = "decimal"
 
 
-class FloatField(AsciiDigits, PlainRange, forms.FloatField):
-    pass
+class FloatField(AsciiDigits, PlainRange, TypedAsText, forms.FloatField):
+    keypad = "decimal"
 
 
 _FORM_CLASS: list[tuple[type[models.Field[Any, Any]], type[forms.Field]]] = [

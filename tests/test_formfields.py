@@ -141,3 +141,69 @@ def test_a_fields_own_range_message_is_kept():
     with pytest.raises(ValidationError) as refused:
         field.clean("11")
     assert refused.value.messages == ["Pain is scored from 0 to 10."]
+
+
+def _number_fields_of_the_apps_forms():
+    """(form name, field name, field) of every number field a form of the app shows."""
+    from patients.forms import AssessmentForm
+
+    for module in FORM_MODULES:
+        importlib.import_module(module)
+    for form in _subclasses(forms.Form):
+        if form.__module__.split(".")[0] not in APPS or form is AssessmentForm:
+            continue
+        for name, field in form.base_fields.items():
+            yield form.__name__, name, field
+
+
+def test_every_number_is_typed_as_text_with_a_keypad():
+    """A number box sends "e" as empty, so a typed letter was lost without a word; text
+    reaches the server and is refused beside the field (tests/browser/test_assessment_keyboard)."""
+    checked = 0
+    for form, name, field in _number_fields_of_the_apps_forms():
+        if not isinstance(field, NUMBER_FIELDS) or isinstance(field.widget, forms.HiddenInput):
+            continue
+        html = field.widget.render(name, None)
+        assert html.startswith('<input type="text"'), f"{form}.{name}: {html}"
+        if field.min_value is not None and field.min_value >= 0:
+            keypad = "numeric" if isinstance(field, forms.IntegerField) else "decimal"
+            assert f'inputmode="{keypad}"' in html, f"{form}.{name}"
+        checked += 1
+    assert checked > 5  # the forms' declared ones; the assessment form's are added below
+
+
+@pytest.mark.parametrize(
+    ("field", "inputmode"),
+    [
+        (formfields.IntegerField(min_value=0), "numeric"),
+        (formfields.DecimalField(min_value=0), "decimal"),
+        (formfields.FloatField(min_value=0.5), "decimal"),
+        (formfields.IntegerField(min_value=-7), None),  # the keypads have no minus sign
+        (formfields.IntegerField(), None),
+    ],
+)
+def test_the_keypad_fits_the_numbers_the_field_takes(field, inputmode):
+    assert field.widget.attrs.get("inputmode") == inputmode
+
+
+def test_a_range_a_form_adds_later_brings_the_keypad_unless_it_takes_negatives():
+    from patients.forms import bounded
+
+    plyo = bounded(formfields.DecimalField(), 0, 336, "hours")
+    groc = bounded(formfields.IntegerField(), -7, 7)
+    assert plyo.widget.attrs.get("inputmode") == "decimal"
+    assert "inputmode" not in groc.widget.attrs
+
+
+def test_the_assessment_forms_numbers_are_text_boxes_too(world):
+    from patients.forms import AssessmentForm
+
+    from .factories import make_patient
+
+    patient = make_patient(world.clinic, world.physio)
+    form = AssessmentForm(patient=patient, stage=2)
+    html = str(form["visah_1"]) + str(form["sitting_tolerance_min"]) + str(form["groc"])
+    assert 'type="number"' not in html
+    assert str(form["visah_1"]).count('inputmode="numeric"') == 1
+    assert 'inputmode="numeric"' in str(form["sitting_tolerance_min"])
+    assert "inputmode" not in str(form["groc"])

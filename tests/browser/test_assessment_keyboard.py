@@ -126,6 +126,35 @@ def test_enter_in_a_field_saves_a_draft_and_never_signs(
     expect(confirm_button).to_be_focused()
 
 
+def test_letters_typed_in_an_optional_number_field_are_refused_not_saved_blank(
+    live_server, page: Page, world, stage_2_patient
+):
+    """A number box (<input type="number">) sends "e" as empty: an optional VISA-H item
+    was saved blank with no word. Typed as text, it reaches the server and is refused."""
+    log_in(page, live_server.url, "treating")
+    page.goto(f"{live_server.url}/patients/{stage_2_patient.public_id}/assessments/new/")
+    for field, value in [
+        ("nprs_morning_baseline", "2"), ("nprs_24h_after_hardest", "2"),
+        ("nprs_exercise_max", "2"), ("nprs_adl_typical_7d", "2"), ("G2_nprs", "1"),
+        ("sessions_prescribed_since_last", "9"), ("sessions_done_since_last", "8"),
+        ("sitting_tolerance_min", "30"),
+    ]:  # fmt: skip
+        page.locator(f"#id_{field}").fill(value)
+    page.locator("#id_night_pain").select_option("none")
+    page.locator("#id_red_flags_none").check()
+    visah = page.locator("#id_visah_1")
+    if not visah.is_visible():
+        page.locator("summary", has_text="VISA-H").click()
+    expect(visah).to_have_attribute("inputmode", "numeric")  # the digit keypad on a phone
+    visah.press_sequentially("e")
+    page.get_by_role("button", name="Save without signing").click()
+
+    expect(page.locator("#id_visah_1_error")).to_have_text("Enter a whole number.")
+    expect(visah).to_have_value("e")  # what was typed stays to be mended
+    expect(page.locator("#id_sitting_tolerance_min")).to_have_value("30")
+    assert stage_2_patient.assessments.count() == 1  # the first visit's only: nothing saved
+
+
 def test_the_focus_ring_shows_on_fields_buttons_and_the_navbar(
     live_server, page: Page, world, stage_2_patient
 ):
