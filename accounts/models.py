@@ -224,6 +224,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "programme_downloaded": "Printable programme downloaded",
     "programme_downloaded_by_link": "Printable programme downloaded with a patient link",
     "patient_link_created": "Patient link created",
+    "patient_link_sheet_given": "Handover sheet of a patient link downloaded",
     "patient_link_revoked": "Patient link revoked",
     "patient_link_used": "Patient link used",
     "patient_link_invalid": "Invalid patient link tried",

@@ -496,12 +496,20 @@ class PatientLink(models.Model):
     )
     last_used_at = models.DateTimeField(null=True, blank=True)
     use_count = models.PositiveIntegerField(default=0)
+    # When the token left the server, in a handover sheet or a printed programme. A download
+    # link made from the plan page waits (null) until its sheet is downloaded: only then is
+    # its token made, once (rehab.programmes.give_sheet).
+    token_given_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"Link to {self.plan} until {self.expires_at:%Y-%m-%d}"
+
+    @property
+    def waits_for_sheet(self) -> bool:
+        return self.token_given_at is None
 
 
 class DiaryEntry(models.Model):

@@ -12,6 +12,8 @@ import logging
 import os
 import secrets
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -202,6 +204,37 @@ class NotCurrent(Exception):
     message = "Links are for the issued (current) programme."
 
 
+@contextmanager
+def _for_current_plan(plan: Plan) -> Iterator[None]:
+    """A transaction in which ``plan`` is the patient's issued one; NotCurrent if not."""
+    with transaction.atomic():
+        # The patient's row, as plans.issue locks it before revoking the links of the plan
+        # it supersedes: a link is made before that (and revoked by it) or refused after.
+        Patient.objects.select_for_update().filter(pk=plan.patient_id).first()
+        if not Plan.objects.filter(pk=plan.pk, status=Plan.Status.ISSUED).exists():
+            raise NotCurrent
+        yield
+
+
+def _add_link(plan: Plan, user: User | None, purpose: str, token: str, given: bool) -> PatientLink:
+    days = plan.patient.clinic.patient_link_days
+    if purpose == PatientLink.Purpose.DIARY:
+        # Printed on the programme, which serves the whole stage: it lasts as long as the
+        # plan is current (revoked when a new version is issued), at most DIARY_LINK_DAYS.
+        days = settings.DIARY_LINK_DAYS
+    now = timezone.now()
+    link = PatientLink.objects.create(
+        plan=plan,
+        purpose=purpose,
+        token_hash=token_hashes(token)[-1],  # of its normalised form
+        created_by=user,
+        expires_at=now + timedelta(days=days),
+        token_given_at=now if given else None,
+    )
+    audit.record(None, "patient_link_created", actor=user, patient=plan.patient, obj=link)
+    return link
+
+
 def create_link(
     plan: Plan, user: User | None, purpose: str = PatientLink.Purpose.DOWNLOAD
 ) -> tuple[PatientLink, str]:
@@ -209,26 +242,46 @@ def create_link(
     returned once and only its hash is stored (SECURITY.md "patient links"). Raises
     NotCurrent unless the plan is the patient's issued one."""
     token = new_token()
-    days = plan.patient.clinic.patient_link_days
-    if purpose == PatientLink.Purpose.DIARY:
-        # Printed on the programme, which serves the whole stage: it lasts as long as the
-        # plan is current (revoked when a new version is issued), at most DIARY_LINK_DAYS.
-        days = settings.DIARY_LINK_DAYS
-    with transaction.atomic():
-        # The patient's row, as plans.issue locks it before revoking the links of the plan
-        # it supersedes: a link is made before that (and revoked by it) or refused after.
-        Patient.objects.select_for_update().filter(pk=plan.patient_id).first()
-        if not Plan.objects.filter(pk=plan.pk, status=Plan.Status.ISSUED).exists():
-            raise NotCurrent
-        link = PatientLink.objects.create(
-            plan=plan,
-            purpose=purpose,
-            token_hash=token_hashes(token)[-1],  # of its normalised form
-            created_by=user,
-            expires_at=timezone.now() + timedelta(days=days),
-        )
-        audit.record(None, "patient_link_created", actor=user, patient=plan.patient, obj=link)
+    with _for_current_plan(plan):
+        link = _add_link(plan, user, purpose, token, given=True)
     return link, token
+
+
+def start_link(plan: Plan, user: User) -> tuple[PatientLink, bool]:
+    """A download link that waits for its handover sheet (``give_sheet``), and whether it
+    is new. It is stored under the hash of a token no one is given, so it opens nothing
+    until then. A link already waiting for this plan's sheet is returned instead: a second
+    click makes no second link. Raises NotCurrent unless the plan is the issued one."""
+    with _for_current_plan(plan):
+        waiting = plan.links.filter(
+            purpose=PatientLink.Purpose.DOWNLOAD,
+            token_given_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        ).first()
+        if waiting is not None:
+            return waiting, False
+        return _add_link(plan, user, PatientLink.Purpose.DOWNLOAD, new_token(), given=False), True
+
+
+def give_sheet(link: PatientLink, user: User) -> str | None:
+    """The token of a link waiting for its handover sheet, made now and given once; its
+    days run from now. One conditional update claims the link, so of two requests at once
+    only one gets a token. None if the sheet was given before, or the link was revoked or
+    has expired."""
+    token, now = new_token(), timezone.now()
+    claimed = PatientLink.objects.filter(
+        pk=link.pk, token_given_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    ).update(
+        token_hash=token_hashes(token)[-1],
+        token_given_at=now,
+        expires_at=now + timedelta(days=link.plan.patient.clinic.patient_link_days),
+    )
+    if not claimed:
+        return None
+    link.refresh_from_db()
+    audit.record(None, "patient_link_sheet_given", actor=user, patient=link.plan.patient, obj=link)
+    return token
 
 
 def find_link(token: str, purpose: str = PatientLink.Purpose.DOWNLOAD) -> PatientLink | None:
@@ -238,7 +291,7 @@ def find_link(token: str, purpose: str = PatientLink.Purpose.DOWNLOAD) -> Patien
         return None
     link = (
         PatientLink.objects.select_related("plan__patient__clinic")
-        .filter(token_hash__in=token_hashes(token), purpose=purpose)
+        .filter(token_hash__in=token_hashes(token), purpose=purpose, token_given_at__isnull=False)
         .first()
     )
     if link is None or link.revoked_at is not None or link.expires_at <= timezone.now():

@@ -51,6 +51,11 @@ urlpatterns = [
         name="link_create",
     ),
     path(
+        "patients/<uuid:public_id>/plans/<uuid:plan_id>/links/<int:link_id>/sheet/",
+        views.link_sheet,
+        name="link_sheet",
+    ),
+    path(
         "patients/<uuid:public_id>/plans/<uuid:plan_id>/links/<int:link_id>/revoke/",
         views.link_revoke,
         name="link_revoke",

@@ -217,6 +217,7 @@ def _plan_context(plan: Plan, formset: Any = None, add_form: Any = None) -> dict
         "job": latest_job,
         "links": links,
         "has_diary_link": any(link.purpose == PatientLink.Purpose.DIARY for link in links),
+        "waiting_link": next((link for link in links if link.waits_for_sheet), None),
         "rows": rows,
         "formset": formset,
         "add_form": add_form,
@@ -479,18 +480,53 @@ def programme_download(
     return _serve(request, _job_for(request, plan, job_id), plan.patient, "programme_downloaded")
 
 
+LINK_CREATED = (
+    "A link for the patient has been made. Download its handover sheet below, print it and "
+    "give it to the patient: the link works from then on."
+)
+LINK_WAITING = "A link is already waiting for its handover sheet: download it below."
+SHEET_GIVEN = (
+    "This link's handover sheet has been downloaded already: it holds the link, so it is "
+    "given once. If it is lost, revoke the link and make a new one."
+)
+SHEET_OF_REVOKED = "This link has been revoked, so it has no handover sheet: make a new link."
+
+
+def _links_section(plan: Plan) -> HttpResponse:
+    return redirect(reverse("rehab:plan", args=[plan.patient.public_id, plan.public_id]) + "#links")
+
+
 @require_POST
 def link_create(request: Request, public_id: str, plan_id: str) -> HttpResponse:
-    """Create a download link for this plan version and return its one-page handover
-    sheet with the QR code: the token exists only in this response."""
-    from . import pdf
-
+    """A download link for this plan version, listed on the plan page to download its
+    handover sheet from (``link_sheet``): the page says what was made, and a second click
+    makes no second link."""
     plan = get_plan_for_user(request, public_id, plan_id, "edit_clinical")
     try:
-        link, token = programmes.create_link(plan, request.user)
+        _link, created = programmes.start_link(plan, request.user)
     except programmes.NotCurrent as refused:  # a draft, or a version since replaced
         messages.error(request, refused.message)
         return redirect("rehab:plan", plan.patient.public_id, plan.public_id)
+    if created:
+        messages.success(request, LINK_CREATED)
+    else:
+        messages.info(request, LINK_WAITING)
+    return _links_section(plan)
+
+
+@require_POST
+def link_sheet(request: Request, public_id: str, plan_id: str, link_id: int) -> HttpResponse:
+    """The one-page handover sheet of a waiting link, with its QR code: the token is made
+    here and exists only in this response, once (programmes.give_sheet)."""
+    from . import pdf
+
+    plan = get_plan_for_user(request, public_id, plan_id, "edit_clinical")
+    link = get_object_or_404(plan.links, pk=link_id, purpose=PatientLink.Purpose.DOWNLOAD)
+    token = programmes.give_sheet(link, request.user)
+    if token is None:
+        link.refresh_from_db()
+        messages.error(request, SHEET_GIVEN if link.revoked_at is None else SHEET_OF_REVOKED)
+        return _links_section(plan)
     url = request.build_absolute_uri(reverse("public:programme", args=[token]))
     sheet = pdf.render_handover_sheet(
         patient=plan.patient,
@@ -510,4 +546,4 @@ def link_revoke(request: Request, public_id: str, plan_id: str, link_id: int) ->
     link = get_object_or_404(plan.links, pk=link_id, revoked_at__isnull=True)
     programmes.revoke_link(link, request.user)
     messages.success(request, "The link has been revoked: it no longer opens the programme.")
-    return redirect(reverse("rehab:plan", args=[plan.patient.public_id, plan.public_id]) + "#links")
+    return _links_section(plan)

@@ -75,6 +75,39 @@ def test_physio_requests_the_pdf_and_the_patient_downloads_theirs(
         patient_context.close()
 
 
+def test_physio_makes_a_link_and_its_sheet_opens_the_programme_on_a_phone(
+    live_server, page: Page, world, browser
+):
+    plan = issued_plan(world, last_name="Sheet")
+    log_in(page, live_server.url, "treating")
+    page.goto(f"{live_server.url}/patients/{plan.patient.public_id}/plans/{plan.public_id}/")
+    page.get_by_role("button", name="Make a link for the patient").click()
+    expect(page.get_by_role("alert").or_(page.get_by_role("status")).first).to_contain_text(
+        "A link for the patient has been made."
+    )
+    links = page.locator("#links")
+    expect(links).to_contain_text("waiting for its handover sheet")
+    with page.expect_download() as download:
+        links.get_by_role("button", name="Download the handover sheet").click()
+    sheet = PdfReader(download.value.path())
+    assert len(sheet.pages) == 1
+    text = sheet.pages[0].extract_text()
+    printed = text[text.index("Your link:") + 10 : text.index("This link works")]
+    url = re.sub(r"\s", "", printed)  # broken over lines on the sheet
+    assert url.startswith(f"{live_server.url}/p/"), text
+
+    phone = browser.new_context(viewport={"width": 375, "height": 740})
+    patient_page = phone.new_page()
+    patient_page.goto(url)
+    expect(patient_page.get_by_role("heading", name="Your exercise programme")).to_be_visible()
+    expect(patient_page.get_by_text("This link works until")).to_be_visible()
+    phone.close()
+    # The sheet is given once: pressed again, the button says why there is no second.
+    page.get_by_role("button", name="Download the handover sheet").click()
+    expect(page.get_by_text("handover sheet has been downloaded already")).to_be_visible()
+    expect(page.get_by_role("button", name="Make a link for the patient")).to_be_visible()
+
+
 def test_admin_filters_exports_and_reassigns(live_server, page: Page, world):
     stuck = issued_plan(world, first_visit_days_ago=10, g1="5", last_name="Waiting").patient
     review = make_assessment(

@@ -85,6 +85,7 @@ def test_a_link_made_before_typeable_tokens_still_works(world, plan):
         token_hash=programmes.hash_token(old),
         created_by=world.physio,
         expires_at=timezone.now() + timedelta(days=7),
+        token_given_at=timezone.now(),  # as migration 0012 marks the links made before it
     )
     assert programmes.find_link(old) == link
     assert programmes.find_link(old.swapcase()) is None  # case counts in these

@@ -91,7 +91,13 @@ def url(scene: Scene, name: str) -> str:
         "rehab:programme_status": [p, scene.plan.public_id, scene.job.public_id],
         "rehab:programme_download": [p, scene.plan.public_id, scene.job.public_id],
         "rehab:link_create": [p, scene.plan.public_id],
-    }[name]
+    }.get(name)
+    if name == "rehab:link_sheet":  # a link the physio made, waiting for its sheet
+        args = [
+            p,
+            scene.plan.public_id,
+            programmes.start_link(scene.plan, scene.world.physio)[0].pk,
+        ]
     return reverse(name, args=args)
 
 
@@ -110,7 +116,8 @@ MATRIX = {
     "rehab:decision_confirm": ("post", (302, 403, 403, 404)),
     "rehab:programme_request": ("post", (302, 403, 403, 404)),
     "rehab:plan_revise": ("post", (302, 403, 403, 404)),
-    "rehab:link_create": ("post", (200, 403, 403, 404)),
+    "rehab:link_create": ("post", (302, 403, 403, 404)),
+    "rehab:link_sheet": ("post", (200, 403, 403, 404)),  # the handover sheet
     "patients:invite": ("post", (302, 403, 403, 404)),
 }
 
@@ -138,6 +145,7 @@ def test_a_clinical_lead_changes_nothing_clinical(scene):
         "rehab:programme_request": {},
         "rehab:plan_revise": {},
         "rehab:link_create": {},
+        "rehab:link_sheet": {},
         "patients:invite": {},
     }
     for view, data in posts.items():
@@ -148,9 +156,10 @@ def test_a_clinical_lead_changes_nothing_clinical(scene):
     decision = StageDecision.objects.get(assessment=scene.assessment)
     assert decision.status == StageDecision.Status.PENDING
     assert Plan.objects.filter(patient=scene.patient).count() == 1
+    # No link of the lead's, and the physio's still waits for its sheet.
     assert RenderJob.objects.count() == 1 and not PatientLink.objects.filter(
         purpose=PatientLink.Purpose.DOWNLOAD
-    )
+    ).exclude(created_by=scene.world.physio, token_given_at__isnull=True)
     assert not User.objects.filter(role=User.Role.PATIENT).exists()
     denied = AuditEvent.objects.filter(actor=scene.lead, action="access_denied")
     assert denied.count() == len(posts)

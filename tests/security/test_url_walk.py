@@ -113,7 +113,8 @@ expect("rehab:plan_revise", "post", **CLINICAL_POST)
 expect("rehab:programme_request", "post", **CLINICAL_POST)
 expect("rehab:programme_status", **CLINICAL)
 expect("rehab:programme_download", **CLINICAL_LEAD_READS)
-expect("rehab:link_create", "post", **CLINICAL)  # answers with the handover sheet
+expect("rehab:link_create", "post", **CLINICAL_POST)
+expect("rehab:link_sheet", "post", **CLINICAL)  # answers with the handover sheet
 expect("rehab:link_revoke", "post", **CLINICAL_POST)
 expect("rehab:caseload", **STAFF)
 expect("rehab:caseload_csv", **STAFF)
@@ -160,6 +161,9 @@ class Scene:
                 values[name] = str(self.plan.public_id)
             elif name == "job_id":
                 values[name] = str(self.job.public_id)
+            elif name == "link_id" and route.name == "rehab:link_sheet":
+                link, _ = programmes.start_link(self.plan, self.world.physio)
+                values[name] = str(link.pk)
             elif name == "link_id":
                 link, _ = programmes.create_link(self.plan, self.world.physio)
                 values[name] = str(link.pk)
