@@ -270,17 +270,20 @@ def give_sheet(link: PatientLink, user: User) -> str | None:
     only one gets a token. None if the sheet was given before, or the link was revoked or
     has expired."""
     token, now = new_token(), timezone.now()
-    claimed = PatientLink.objects.filter(
-        pk=link.pk, token_given_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
-    ).update(
-        token_hash=token_hashes(token)[-1],
-        token_given_at=now,
-        expires_at=now + timedelta(days=link.plan.patient.clinic.patient_link_days),
-    )
-    if not claimed:
-        return None
-    link.refresh_from_db()
-    audit.record(None, "patient_link_sheet_given", actor=user, patient=link.plan.patient, obj=link)
+    with transaction.atomic():
+        claimed = PatientLink.objects.filter(
+            pk=link.pk, token_given_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+        ).update(
+            token_hash=token_hashes(token)[-1],
+            token_given_at=now,
+            expires_at=now + timedelta(days=link.plan.patient.clinic.patient_link_days),
+        )
+        if not claimed:
+            return None
+        link.refresh_from_db()
+        audit.record(
+            None, "patient_link_sheet_given", actor=user, patient=link.plan.patient, obj=link
+        )
     return token
 
 
