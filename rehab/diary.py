@@ -17,7 +17,7 @@ from django.db import transaction
 from accounts import audit
 from patients.models import Patient
 
-from .models import DiaryEntry, Plan, parameters_for
+from .models import DiaryEntry, Plan, pains_reported, parameters_for
 from .services import refresh_case_status
 
 
@@ -73,24 +73,26 @@ def newly_flagged(before: DiaryEntry | None, after: DiaryEntry) -> bool:
 def record(
     patient: Patient, plan: Plan, day: date, values: dict[str, Any], source: str
 ) -> DiaryEntry:
-    """Save the day's entry (a second entry for the same day corrects the first)."""
+    """Save the day's entry (a second entry for the same day corrects the first). A day
+    flagged once stays flagged, with the pains that flagged it (DiaryEntry.flag_report)."""
     usual = usual_morning_pain(patient)
-    flagged = is_flare(values.get("exercise_pain"), values.get("next_morning_pain"), usual, patient)
+    exercise, next_morning = values.get("exercise_pain"), values.get("next_morning_pain")
+    before = patient.diary.filter(day=day).values("flagged", "flag_report").first()
+    flares = is_flare(exercise, next_morning, usual, patient)
+    flag: dict[str, Any] = {"flagged": False, "flag_report": ""}
+    if flares:
+        flag = {"flagged": True, "flag_report": pains_reported(exercise, next_morning, usual)}
+    elif before is not None and before["flagged"]:
+        flag = dict(before)  # corrected by the patient: still the clinician's to see
     entry, created = DiaryEntry.objects.update_or_create(
         patient=patient,
         day=day,
-        defaults={
-            **values,
-            "plan": plan,
-            "usual_morning_pain": usual,
-            "flagged": flagged,
-            "source": source,
-        },
+        defaults={**values, "plan": plan, "usual_morning_pain": usual, "source": source, **flag},
     )
     refresh_case_status(patient)  # a flag shows on the caseload at once
     audit.record(
         None,
-        "diary_flagged" if flagged else ("diary_created" if created else "diary_updated"),
+        "diary_flagged" if flares else ("diary_created" if created else "diary_updated"),
         patient=patient,
         obj=entry,
         clinic=patient.clinic,

@@ -530,7 +530,12 @@ class DiaryEntry(models.Model):
     note = models.CharField(max_length=500, blank=True)
     # The usual morning pain the flag rule compared against (from the latest assessment).
     usual_morning_pain = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Once flagged, a day stays flagged for the clinician: a patient's later correction
+    # (a mistaken score, or no session after all) does not take the flare off the caseload
+    # before the physiotherapist has seen it. ``flag_report`` keeps the pains as reported
+    # when the day was last flagged, shown beside the corrected ones (rehab.diary.record).
     flagged = models.BooleanField(default=False)
+    flag_report = models.CharField(max_length=120, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -552,6 +557,28 @@ class DiaryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"Diary {self.day:%Y-%m-%d}"
+
+    @property
+    def pains(self) -> str:
+        return pains_reported(self.exercise_pain, self.next_morning_pain, self.usual_morning_pain)
+
+    @property
+    def corrected_flag(self) -> bool:
+        """Flagged, and changed since by the patient: the pains shown are not those that
+        flagged the day (``flag_report``)."""
+        return self.flagged and bool(self.flag_report) and self.flag_report != self.pains
+
+
+def pains_reported(exercise: int | None, next_morning: int | None, usual: int | None) -> str:
+    """A diary day's pains as the clinician reads them."""
+
+    def score(pain: int | None) -> str:
+        return "\N{EN DASH}" if pain is None else str(pain)  # as the pages show a gap
+
+    return (
+        f"exercise pain {score(exercise)}/10, next morning {score(next_morning)}/10 "
+        f"(usual {score(usual)}/10)"
+    )
 
 
 class CaseStatus(models.Model):

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
-from accounts.models import User
+from accounts.models import AuditEvent, User
 from patients.forms import clinic_today
 from patients.models import Patient
 from rehab import caseload, diary, plans, programmes
@@ -508,6 +508,67 @@ def test_saving_a_day_already_flagged_again_is_news_only_when_the_pain_is(
         q for q in caseload.queues(base, world.clinic, day(world, 0)) if q.key == "flare"
     )  # fmt: skip
     assert [p.last_name for p in flare.patients] == ["Diarist"]
+
+
+@pytest.mark.parametrize(
+    "correction",
+    [
+        {"session_done": "no", "exercise_pain": None},  # no session after all
+        {"exercise_pain": "2"},  # a mistaken score
+    ],
+)
+def test_a_patients_correction_does_not_take_a_flare_off_before_the_physio_sees_it(
+    world, plan, link, correction
+):
+    """A tester answered "No" over a day flagged at 7/10, and the flare left the caseload
+    and the patient page at once. The day stays flagged, with the pains that flagged it."""
+    client, url = diary_url("link", plan, link)
+    when = _flagged_yesterday(world, plan)
+    page = client.get(url, {"day": when.isoformat()})
+    response = client.post(url, as_sent(page, **correction), follow=True)
+    assert "still marked “pain up”" in response.content.decode()  # the patient is told so
+    entry = DiaryEntry.objects.get()
+    assert entry.exercise_pain == (None if "session_done" in correction else 2)  # saved
+    assert entry.flagged and entry.corrected_flag
+    reported = "exercise pain 7/10, next morning \N{EN DASH}/10 (usual 2/10)"
+    assert entry.flag_report == reported
+    assert plan.patient.case.last_flare_on == when
+    flare = next(
+        q for q in caseload.queues(caseload.caseload(world.admin), world.clinic, day(world, 0))
+        if q.key == "flare"
+    )  # fmt: skip
+    assert [p.last_name for p in flare.patients] == ["Diarist"]
+    body = (
+        client_for(world.physio)
+        .get(reverse("patients:detail", args=[plan.patient.public_id]))
+        .content.decode()
+    )
+    assert "Diary flag" in body
+    assert (f"reported {reported}, since changed by the patient to {entry.pains}") in body
+    audit = AuditEvent.objects.filter(action__startswith="diary_").order_by("id")
+    assert list(audit.values_list("action", flat=True)) == ["diary_flagged", "diary_updated"]
+
+
+def test_a_flag_raised_again_reports_the_latest_pains(world, plan):
+    when = _flagged_yesterday(world, plan)
+    values = {"session_done": True, "exercise_pain": 8, "next_morning_pain": 5, "note": ""}
+    entry = diary.record(plan.patient, plan, when, values, "link")
+    assert entry.flag_report == "exercise pain 8/10, next morning 5/10 (usual 2/10)"
+    assert not entry.corrected_flag
+
+
+def test_migration_0013_reports_the_days_flagged_before_it(world, plan):
+    import importlib
+
+    from django.apps import apps
+
+    _flagged_yesterday(world, plan)
+    DiaryEntry.objects.update(flag_report="")
+    importlib.import_module("rehab.migrations.0013_diary_flag_report").report_flagged_days(
+        apps, None
+    )
+    entry = DiaryEntry.objects.get()
+    assert entry.flag_report == entry.pains and not entry.corrected_flag
 
 
 def test_a_day_flagged_by_its_morning_is_news_when_it_was_not_flagged(world, plan, link):
