@@ -284,6 +284,7 @@ VISIT_DECISION = {
     "decision_date": F("decision__visit_date"),
     "decision_status": F("decision__status"),
     "engine_action": F("decision__engine_action"),
+    "final_action": F("decision__final_action"),
     "final_stage": F("decision__final_stage"),
 }
 
@@ -298,6 +299,15 @@ class DecisionRow(NamedTuple):
 
 #: What the table of visits shows beyond the chart fields (the date and the signature).
 TABLE_FIELDS = ("public_id", "visit_type", "stage_before", "amended_at")
+
+
+def _recommendation(visit: Any) -> str:
+    """What the rules recommended, and what the physiotherapist decided instead if the
+    recommendation was overridden: the table must not read as if the rules' advice stood."""
+    said = ACTION_LABELS.get(visit.engine_action, visit.engine_action)
+    if visit.decision_status != StageDecision.Status.OVERRIDDEN:
+        return said
+    return f"{said}, overridden: {ACTION_LABELS.get(visit.final_action, visit.final_action)}"
 
 
 def _completed_on(patient: Patient, latest: StageDecision | None) -> date | None:
@@ -349,7 +359,7 @@ def patient_detail(request: Request, public_id: str) -> HttpResponse:
         )
         newest_first = every[::-1]
         listed = newest_first if request.GET.get("all") == "1" else newest_first[:ASSESSMENTS_SHOWN]
-        recommended = {a.pk: ACTION_LABELS.get(a.engine_action, a.engine_action) for a in decided}
+        recommended = {a.pk: _recommendation(a) for a in decided}
         diary = list(patient.diary.order_by("day"))
         since = clinic_today(patient.clinic) - timedelta(days=14)
         context.update(

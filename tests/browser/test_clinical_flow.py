@@ -85,8 +85,14 @@ def test_review_recommendation_confirm_and_override(live_server, page: Page, wor
     page.get_by_label("Stay in the current stage").check()
     page.get_by_label("Reason").fill("Wants one more week of holds before travelling")
     page.get_by_role("button", name="Record my decision").click()
-    expect(page.get_by_text("Reason for the override: Wants one more week")).to_be_visible()
-    expect(page.get_by_text("The rules had recommended Progress (stage 2)")).to_be_visible()
+    decided = page.get_by_text("Reason for the override: Wants one more week")
+    advice = page.get_by_text("The rules had recommended: Progress to stage 2")
+    expect(decided).to_be_visible()
+    expect(advice).to_be_visible()
+    # The decision in force comes first: the override is not read as the rules' advice.
+    assert decided.bounding_box()["y"] < advice.bounding_box()["y"]
+    expect(page.locator("summary", has_text="Criteria met")).to_be_visible()  # folded now
+    expect(page.get_by_text("Exercise pain 2/10 (needs at most 3)")).to_be_hidden()
 
 
 def test_plan_from_template_dose_change_stage_menu_and_issue(live_server, page: Page, world):

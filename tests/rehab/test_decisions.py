@@ -64,7 +64,15 @@ def test_an_override_needs_a_reason_and_is_kept_beside_the_rules_output(world, p
         reverse("patients:assessment", args=[patient.public_id, assessment.public_id])
     )
     body = page.content.decode()
-    assert "Very irritable on palpation" in body and "The rules had recommended" in body
+    assert "Very irritable on palpation" in body
+    # The decision in force first, then what the rules had said.
+    assert body.index("<strong>Overridden</strong> by") < body.index(
+        "<strong>The rules had recommended:</strong> Start at stage 2"
+    )
+    assert "The rules recommend:" not in body
+    # The visits table too says the recommendation was overridden, and by what.
+    detail = client.get(reverse("patients:detail", args=[patient.public_id])).content.decode()
+    assert "<td>Start stage 2, overridden: Start stage 1</td>" in detail
 
 
 def test_every_link_of_the_error_summary_leads_to_its_field(world, patient):
