@@ -356,10 +356,12 @@ class DiaryForm(forms.Form):
         first_day: Any,
         today: Any,
         entry: DiaryEntry | None = None,
+        version: int = 1,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.first_day, self.today, self.entry = first_day, today, entry
+        self.version = version  # of the plan: a later one started after the programme did
         #: An exercise pain ticked and then left behind by answering "No" (dropped in clean).
         self.ignored_exercise_pain: int | None = None
         if entry is not None:
@@ -384,8 +386,14 @@ class DiaryForm(forms.Form):
                 "This day has not happened yet. Choose today or an earlier day."
             )
         if self.first_day and day < self.first_day:
+            started = f"{self.first_day.day} {self.first_day:%B %Y}"
+            if self.version > 1:
+                raise forms.ValidationError(
+                    f"This version of your programme started on {started}. Choose a day from "
+                    "then on, and tell your physiotherapist about earlier days at your next visit."
+                )
             raise forms.ValidationError(
-                f"Your programme started on {self.first_day:%d %B %Y}. Choose a day from then on."
+                f"Your programme started on {started}. Choose a day from then on."
             )
         return day
 
@@ -396,6 +404,12 @@ class DiaryForm(forms.Form):
             # radio cannot be unticked. "No" wins and the page says the pain was left out.
             self.ignored_exercise_pain = data["exercise_pain"]
             data["exercise_pain"] = None
+        if data.get("day") == self.today and data.get("next_morning_pain") is not None:
+            self.add_error(
+                "next_morning_pain",
+                "The next morning has not come yet: add this pain tomorrow morning, "
+                "on today's entry.",
+            )
         if data.get("session_done") and data.get("exercise_pain") is None:
             self.add_error(
                 "exercise_pain", "Tell us the worst pain during the exercises (0 if none)."

@@ -6,6 +6,7 @@ rate-limited per address and per link (SECURITY.md "patient links")."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
@@ -245,18 +246,18 @@ def _diary(
     today = clinic_today(patient.clinic)
     first_day = plan.issued_at.astimezone(patient.clinic.tzinfo).date() if plan.issued_at else None
 
+    form_for = partial(
+        DiaryForm, stage=plan.stage, first_day=first_day, today=today, version=plan.version
+    )
+
     def start_from(day: date) -> DiaryForm:
-        entry = patient.diary.filter(day=day).first()
-        return DiaryForm(stage=plan.stage, first_day=first_day, today=today, entry=entry)
+        return form_for(entry=patient.diary.filter(day=day).first())
 
     outcome = ignored_pain = saved = None
     day_refused = False
     if request.method == "POST":
-        form = DiaryForm(
+        form = form_for(
             request.POST,
-            stage=plan.stage,
-            first_day=first_day,
-            today=today,
             # Shown again after a mistake, the form still says which saved entry it changes.
             entry=diary.entry_at(patient, request.POST.get("started_from", "")),
         )
@@ -279,9 +280,7 @@ def _diary(
                 # form a second time replaces it.
                 again = request.POST.copy()
                 again["started_from"] = diary.version(outcome.entry)
-                form = DiaryForm(
-                    again, stage=plan.stage, first_day=first_day, today=today, entry=outcome.entry
-                )
+                form = form_for(again, entry=outcome.entry)
             else:
                 request.session[_saved_key(patient)] = _saved_notice(outcome, ignored_pain)
                 return redirect(request.path)

@@ -135,6 +135,34 @@ def test_future_days_and_days_before_the_programme_are_refused(world, plan, link
     assert not DiaryEntry.objects.exists()
 
 
+def test_next_mornings_pain_waits_for_the_next_morning(world, plan, link):
+    """Pain "the next morning" of today's session cannot be known yet (a tester saved 2/10
+    for today): it is asked again tomorrow, on today's entry."""
+    response = post_day(client_for(None), reverse("public:diary", args=[link]), day(world, 0))
+    assert response.context["form"].errors["next_morning_pain"] == [
+        "The next morning has not come yet: add this pain tomorrow morning, on today's entry."
+    ]
+    assert not DiaryEntry.objects.exists()
+    saved = post_day(
+        client_for(None), reverse("public:diary", args=[link]), day(world, 0),
+        next_morning_pain=None,
+    )  # fmt: skip
+    assert saved.status_code == 200 and DiaryEntry.objects.get().next_morning_pain is None
+
+
+def test_a_later_version_says_it_is_the_version_that_started_then(world, plan):
+    """A new version issued today: yesterday was in the programme, not in this version."""
+    draft = plans.new_draft_from(plan, world.physio)
+    plans.issue(draft, draft.lock_version, world.physio)
+    client = client_for(plan.patient.user)
+    response = post_day(client, reverse("public:my_diary"), day(world, 1))
+    today = day(world, 0)
+    assert response.context["form"].errors["day"] == [
+        f"This version of your programme started on {today.day} {today:%B %Y}. Choose a day "
+        "from then on, and tell your physiotherapist about earlier days at your next visit."
+    ]
+
+
 def test_the_token_expired_revoked_tampered_or_for_downloads_answers_404(world, plan):
     link, token = programmes.create_link(plan, world.physio, PatientLink.Purpose.DIARY)
     client = client_for(None)
