@@ -622,6 +622,7 @@ class AssessmentForm(forms.ModelForm):
             self.add_error(
                 "visah_8_band", "For item 8, choose both the branch and the duration band."
             )
+        self._check_visah_whole(data)
         plyo, gap = data.get("plyo_sessions_since_last"), data.get("min_plyo_interval_h")
         if gap is not None and (plyo is None or plyo < 2):
             self.add_error(
@@ -635,6 +636,22 @@ class AssessmentForm(forms.ModelForm):
                     f"psfs_{i}_score", "Give both the activity and its score, or neither."
                 )
         return data
+
+    def _check_visah_whole(self, data: dict[str, Any]) -> None:
+        """A part-answered VISA-H has no total (visah.total), so the rules would read it as
+        not recorded (P7 ignores it, P9 and R2 go without): said beside the first item left
+        out, rather than saved as if the questionnaire had not been asked. A red flag's
+        referral does not wait for it (as the review's bookkeeping, above)."""
+        answered = {f"visah_{i}": data.get(f"visah_{i}") is not None for i in range(1, 8)}
+        answered["visah_8_branch"] = bool(data.get("visah_8_branch"))
+        count = sum(answered.values())
+        if 0 < count < len(answered) and not self._red_flag_posted():
+            first_missing = next(name for name, given in answered.items() if not given)
+            self.add_error(
+                first_missing,
+                f"VISA-H: {count} of 8 items answered. Answer them all for a score, or "
+                "clear them to leave the questionnaire for another visit.",
+            )
 
     # -- results for the service ---------------------------------------------------------------
     def item8_points(self) -> int | None:

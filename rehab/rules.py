@@ -345,6 +345,9 @@ class Criterion:
     threshold: str
     source: str
     text: str
+    #: Met only because its input is missing: P7 without both VISA-H scores (PROTOCOL 3.3,
+    #: "a missing visah is ignored by P7"). The clinician view says "ignored", not "met".
+    ignored: bool = False
 
     @property
     def concern(self) -> bool:
@@ -619,6 +622,7 @@ def _describe_a2(code: str, met: bool, f: Facts, p: Parameters) -> Criterion:
 def _describe(code: str, met: bool, f: Facts, stage: int, p: Parameters) -> Criterion:
     """Value, threshold and a plain-language sentence for one review criterion."""
     d24 = f.delta_24h
+    ignored = False
     if code == "R3a":
         value, threshold = _pain(f.ex_pain), f"{p.EX_PAIN_REGRESS} or more"
         text = f"Exercise pain {value} (regress at {threshold})"
@@ -669,6 +673,7 @@ def _describe(code: str, met: bool, f: Facts, stage: int, p: Parameters) -> Crit
         text = f"Time in stage {value} (needs {threshold}{reentry})"
     elif code == "P7":
         change = None if f.visah is None or f.visah_prev is None else f.visah - f.visah_prev
+        ignored = change is None
         value, threshold = _signed(change), f"a fall of less than {p.VISAH_DROP_BLOCK}"
         text = (
             f"VISA-H {_number(f.visah)}, previous {_number(f.visah_prev)}, change {value} "
@@ -687,7 +692,7 @@ def _describe(code: str, met: bool, f: Facts, stage: int, p: Parameters) -> Crit
         text = f"Shortest plyometric gap and VISA-H {value} (needs {threshold})"
     else:  # pragma: no cover - programming error
         raise AssertionError(code)
-    return Criterion(code, met, value, threshold, f"PROTOCOL 3.3 {code}", text)
+    return Criterion(code, met, value, threshold, f"PROTOCOL 3.3 {code}", text, ignored)
 
 
 def _lower_first(text: str) -> str:

@@ -262,7 +262,7 @@ def test_patient_list_queries_do_not_grow_with_patients(
 
 
 def test_patient_page_shows_charts_with_titles_and_table_alternatives(world, patient):
-    first = make_assessment(patient, world.physio, visit_date="2026-01-05", visah_1="5")
+    first = make_assessment(patient, world.physio, visit_date="2026-01-05")
     confirm(first.decision, world.physio)
     patient.refresh_from_db()
     make_assessment(patient, world.physio, visit_date="2026-01-20")

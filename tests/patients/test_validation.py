@@ -263,9 +263,26 @@ def test_visah_total_is_computed_and_cannot_be_typed(world, patient):
     assert Assessment.objects.get().visah_total == 42 + 4 + 10
 
 
-def test_partial_visah_leaves_the_total_empty(world, patient):
+def test_a_part_answered_visah_is_said_beside_the_first_item_left_out(world, patient):
+    """Saved, it had no total and the rules read it as not recorded, with no word to the
+    clinician (a tester signed one with item 1 only)."""
     url = reverse("patients:assessment_create", args=[patient.public_id])
     data = assessment_post(visit_type="initial", visit_date="2026-01-05", visah_1="5")
+    response = client_for(world.physio).post(url, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["visah_2"] == [
+        "VISA-H: 1 of 8 items answered. Answer them all for a score, or clear them to leave "
+        "the questionnaire for another visit."
+    ]
+    assert not Assessment.objects.exists()
+
+
+def test_a_red_flags_referral_does_not_wait_for_a_part_answered_visah(world, patient):
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    data = assessment_post(
+        visit_type="initial", visit_date="2026-01-05", visah_1="5", red_flags=["RF_AVULSION"]
+    )
+    data.pop("red_flags_none", None)
     assert client_for(world.physio).post(url, data).status_code == 302
     assert Assessment.objects.get().visah_total is None
 

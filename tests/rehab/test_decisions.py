@@ -222,3 +222,28 @@ def test_the_app_decides_every_worked_case_like_the_command(world, case):
         assert set(decision.engine_rules) == set(expect["rules"]), visit["day"]
         assert set(decision.engine_flags) == set(expect["flags"]), visit["day"]
         services.confirm(decision, world.physio)
+
+
+def test_p7_without_visah_scores_reads_ignored_not_met(world, patient):
+    """P7 passes when a VISA-H score is missing (PROTOCOL 3.3): a tester read the green
+    "met" as if the questionnaire had been checked. Ignored is said as such."""
+    first = make_assessment(patient, world.physio, visit_date="2026-01-05", G1_nprs="2")
+    services.confirm(first.decision, world.physio)
+    review = make_assessment(patient, world.physio, visit_date="2026-01-20")
+    p7 = next(c for c in review.decision.criteria if c["code"] == "P7")
+    assert p7["ignored"] and not p7["concern"]
+    url = reverse("patients:assessment", args=[patient.public_id, review.public_id])
+    body = client_for(world.physio).get(url).content.decode()
+    assert '<span class="flag text-body-secondary me-1">ignored</span> P7: VISA-H' in body
+    assert '<span class="flag text-success me-1">met</span> P7' not in body
+
+
+@pytest.mark.parametrize(("visah_now", "ignored"), [(None, True), (60, False)])
+def test_the_rules_mark_p7_ignored_only_without_both_scores(visah_now, ignored):
+    facts = rules.Facts(
+        visit="review", stage=2, ex_pain=2, morning_baseline=2, pain_24h=2, adl_pain=2,
+        gate_pain=2, sit_min=40, needs_energy_storage=True,
+        days_in_stage=30, sessions_in_stage=10, visah=visah_now, visah_prev=55,
+    )  # fmt: skip
+    p7 = next(c for c in rules.decide(facts).criteria if c.code == "P7")
+    assert p7.met and p7.ignored is ignored
