@@ -82,6 +82,11 @@ class OverrideForm(forms.Form):
 
 # The range of the times_per_day constraints (rehab.models); empty means not said.
 TIMES_PER_DAY_ERROR = "Enter 1 to 5 times a day, or leave it empty."
+# Beside the field Exercise.missing_dose names, when a plan is issued.
+MISSING_DOSE_ERROR = (
+    "Enter the reps or a hold time before issuing: from the sets alone the patient cannot "
+    "tell how much to do."
+)
 
 
 class PlanItemForm(forms.Form):
@@ -127,6 +132,26 @@ class PlanItemForm(forms.Form):
         "times_per_day",
         "note",
     )
+
+    def __init__(
+        self, *args: Any, exercises: dict[int, Exercise] | None = None, **kwargs: Any
+    ) -> None:
+        """``exercises`` (each item's, by item id) is given when the plan is being issued:
+        then every dose must say how much to do (rehab.plans.dose_error). A draft is work in
+        progress and may be saved without."""
+        super().__init__(*args, **kwargs)
+        self.exercises = exercises or {}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        item_id = data.get("item_id")  # None when the hidden field was tampered with
+        exercise = self.exercises.get(item_id) if item_id else None
+        if exercise is None or data.get("delete") or {"reps", "hold_s"} & set(self.errors):
+            return data
+        field = exercise.missing_dose(data.get("reps"), data.get("hold_s"))
+        if field:
+            self.add_error(field, MISSING_DOSE_ERROR)
+        return data
 
 
 PlanItemFormSet = forms.formset_factory(PlanItemForm, extra=0)

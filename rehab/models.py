@@ -302,6 +302,25 @@ class Exercise(models.Model):
             return library_v1.PATIENT_INSTRUCTIONS.get(self.code, self.patient_text)
         return self.patient_text
 
+    def missing_dose(self, reps: int | None, hold_s: int | None) -> str | None:
+        """The dose field still to fill in ("reps", or "hold_s" for a hold) when a dose of
+        this exercise has neither reps nor a hold time, so that the printout would tell the
+        patient only the sets; None when the dose says how much to do.
+
+        PROTOCOL 2 doses every exercise in reps or a hold time, except two plyometrics whose
+        sets are runs over a distance: bounding (S4-20, "3-4 x 15-20 m") and build-ups
+        (S4-21, "4-6 x 60-80 m"). Their library rows give neither, and the printout gives
+        the distance from their guidance."""
+        if reps or hold_s:
+            return None
+        by_distance = self.dose_type == self.DoseType.PLYOMETRIC and not (
+            self.reps_min or self.reps_max or self.hold_s_min or self.hold_s_max
+        )
+        if by_distance:
+            return None
+        holds = (self.DoseType.ISOMETRIC_HOLD, self.DoseType.TIMED)
+        return "hold_s" if self.dose_type in holds else "reps"
+
 
 class PlanQuerySet(models.QuerySet["Plan"]):
     def issued(self) -> PlanQuerySet:

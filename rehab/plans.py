@@ -56,6 +56,17 @@ def start_day_error(exercise: Exercise, plan: Plan) -> str | None:
     )
 
 
+def dose_error(item: PlanItem) -> str | None:
+    """Why ``item`` cannot go on a patient's programme yet (Exercise.missing_dose), or None.
+    A draft may lack a dose while it is worked on; an issued plan may not."""
+    if item.exercise.missing_dose(item.reps, item.hold_s) is None:
+        return None
+    return (
+        f"{item.exercise.name} has neither reps nor a hold time: enter how much to do "
+        "before issuing the plan."
+    )
+
+
 def default_dose(exercise: Exercise, stage: int) -> dict[str, Any]:
     """The entry dose of an exercise (PROTOCOL 3.5: a new stage starts at its entry dose)."""
     reps = exercise.reps_min
@@ -244,7 +255,11 @@ def issue(plan: Plan, lock_version: int, user: User) -> Plan:
         )
     _claim(plan, lock_version)
     for item in plan.items.select_related("exercise"):
-        error = stage_use_error(item.exercise, plan.stage) or start_day_error(item.exercise, plan)
+        error = (
+            stage_use_error(item.exercise, plan.stage)
+            or start_day_error(item.exercise, plan)
+            or dose_error(item)
+        )
         if error:
             raise PlanError(error)
     if not plan.items.exists():

@@ -271,15 +271,25 @@ def _stale(request: Request, plan: Plan, formset: Any, error: Exception) -> Http
 
 
 def _save_posted_doses(
-    request: Request, plan: Plan, lock_version: int, doing: str, add_form: Any = None
+    request: Request,
+    plan: Plan,
+    lock_version: int,
+    doing: str,
+    add_form: Any = None,
+    *,
+    issuing: bool = False,
 ) -> int | HttpResponse:
     """Add and Issue are buttons of the plan's form, so the doses on screen come with them:
     they are saved first, so that nothing typed is lost. Returns the plan's lock version
     after saving (the same when nothing changed), or the page to answer with when they
-    cannot be saved. A post without them changes nothing."""
+    cannot be saved. A post without them changes nothing. When ``issuing``, a dose without
+    reps or a hold time is refused too, beside its field (PlanItemForm.exercises)."""
     if "items-TOTAL_FORMS" not in request.POST:
         return lock_version
-    formset = PlanItemFormSet(request.POST, prefix="items")
+    exercises = None
+    if issuing:
+        exercises = {item.pk: item.exercise for item in plan.items.select_related("exercise")}
+    formset = PlanItemFormSet(request.POST, prefix="items", form_kwargs={"exercises": exercises})
     if not formset.is_valid():
         messages.error(request, f"Nothing was {doing}: correct the doses marked below first.")
         context = _plan_context(plan, formset, add_form=add_form)
@@ -334,7 +344,7 @@ def plan_issue(request: Request, public_id: str, plan_id: str) -> HttpResponse:
     if not plan.is_draft or lock_version is None:
         messages.error(request, "Only a draft can be issued.")
         return redirect("rehab:plan", plan.patient.public_id, plan.public_id)
-    saved = _save_posted_doses(request, plan, lock_version, "issued")
+    saved = _save_posted_doses(request, plan, lock_version, "issued", issuing=True)
     if isinstance(saved, HttpResponse):
         return saved
     try:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from patients.forms import clinic_today
 from patients.models import Patient
 from pht_clinic.html import short_date
-from rehab import library_v1, plans, schedule
+from rehab import forms, library_v1, plans, schedule
 from rehab.models import Exercise, Plan
 
 from ..conftest import client_for
@@ -334,6 +334,111 @@ def test_a_bad_dose_stops_the_issue_and_keeps_what_was_typed(world, patient):
     assert 'value="Keep this"' in body
     plan.refresh_from_db()
     assert plan.is_draft and plan.items.first().sets == 3
+
+
+# -- A dose the patient can follow: reps or a hold time (PROTOCOL 2) ---------------------------
+
+# The field each exercise's PROTOCOL 2 dose is counted in, written out independently of the
+# library: reps, a hold time, or neither for the two plyometrics run over a distance.
+DOSED_BY = {
+    "S1-01": "hold_s", "S1-02": "hold_s", "S1-03": "hold_s", "S1-04": "hold_s",
+    "S1-05": "hold_s", "S1-06": "hold_s", "S2-07": "reps", "S2-08": "reps", "S2-09": "reps",
+    "S2-10": "reps", "S2-11": "reps", "S3-12": "reps", "S3-13": "reps", "S3-14": "reps",
+    "S3-15": "reps", "S3-16": "reps", "S3-17": "reps", "S4-18": "reps", "S4-19": "reps",
+    "S4-20": None, "S4-21": None, "S4-22": "reps", "SUP-23": "hold_s", "SUP-24": "reps",
+    "SUP-25": "reps", "SUP-26": "reps",
+}  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("code", "field"), DOSED_BY.items())
+def test_a_dose_without_reps_or_hold_lacks_what_its_protocol_dose_counts(code, field):
+    exercise = Exercise.objects.get(clinic=None, code=code)
+    assert exercise.missing_dose(reps=None, hold_s=None) == field
+    dose = plans.default_dose(exercise, exercise.stage_min)
+    assert exercise.missing_dose(dose["reps"], dose["hold_s"]) is None  # the template's
+
+
+def _index(plan, code):
+    return list(plan.items.values_list("exercise__code", flat=True)).index(code)
+
+
+@pytest.mark.parametrize(
+    ("stage", "code", "field", "next_field"),
+    [(2, "SUP-24", "reps", "hold_s"), (1, "S1-03", "hold_s", "rest_s")],
+)
+def test_issuing_a_dose_without_reps_or_hold_is_refused_beside_its_fields(
+    world, stage, code, field, next_field
+):
+    plan = plans.create_from_template(
+        make_patient(world.clinic, world.physio, stage=stage), stage, world.physio
+    )
+    n = _index(plan, code)
+    saved = plan.items.get(exercise__code=code)
+    data = _formset(
+        plan, **{f"items-{n}-reps": "", f"items-{n}-hold_s": "", "items-0-note": "Keep this"}
+    )
+    response = client_for(world.physio).post(_plan_url("rehab:plan_issue", plan), data)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Nothing was issued: correct the doses marked below first." in body
+    message = html.escape(forms.MISSING_DOSE_ERROR)
+    start = body.index(f'id="id_items-{n}-{field}"')
+    assert start < body.index(message, start) < body.index(f'id="id_items-{n}-{next_field}"')
+    name = html.escape(saved.exercise.name)
+    assert f'<a href="#id_items-{n}-{field}">{name}, ' in body and f"</a>: {message}</li>" in body
+    assert body.count(message) == 2  # that exercise only, beside its field and in the summary
+    assert 'value="Keep this"' in body  # what was typed is still on the page
+    plan.refresh_from_db()
+    assert plan.is_draft and plan.items.first().note == ""  # nothing saved, nothing lost
+    assert plan.items.get(pk=saved.pk).reps == saved.reps
+    assert plan.items.get(pk=saved.pk).hold_s == saved.hold_s
+
+
+def test_a_draft_is_saved_without_reps_or_hold_but_is_not_issued(world, patient):
+    plan = plans.create_from_template(patient, 2, world.physio)
+    n = _index(plan, "SUP-24")
+    data = _formset(plan, **{f"items-{n}-reps": "", f"items-{n}-hold_s": ""})
+    client = client_for(world.physio)
+    assert client.post(_plan_url("rehab:plan_save", plan), data).status_code == 302
+    plan.refresh_from_db()
+    lateral_walk = plan.items.get(exercise__code="SUP-24")
+    assert (lateral_walk.reps, lateral_walk.hold_s) == (None, None)
+    with pytest.raises(plans.PlanError, match="has neither reps nor a hold time"):
+        plans.issue(plan, plan.lock_version, world.physio)
+    plan.refresh_from_db()
+    assert plan.is_draft
+    # An Issue post without the doses on screen is refused by the service, with the message.
+    response = client.post(
+        _plan_url("rehab:plan_issue", plan), {"lock_version": plan.lock_version}, follow=True
+    )
+    assert html.escape(lateral_walk.exercise.name) + " has neither reps nor a hold time" in (
+        response.content.decode()
+    )
+    plan.refresh_from_db()
+    assert plan.is_draft
+
+
+def test_removing_the_exercise_without_a_dose_lets_the_plan_issue(world, patient):
+    plan = plans.create_from_template(patient, 2, world.physio)
+    n = _index(plan, "SUP-24")
+    data = _formset(plan, **{f"items-{n}-reps": "", f"items-{n}-delete": "on"})
+    response = client_for(world.physio).post(_plan_url("rehab:plan_issue", plan), data)
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert plan.status == "issued" and not plan.items.filter(exercise__code="SUP-24").exists()
+
+
+def test_bounding_and_build_ups_are_issued_by_distance_without_reps_or_hold(world):
+    plan = plans.create_from_template(
+        make_patient(world.clinic, world.physio, stage=4), 4, world.physio
+    )
+    runs = plan.items.filter(exercise__code__in=["S4-20", "S4-21"])
+    assert set(runs.values_list("reps", "hold_s")) == {(None, None)}  # PROTOCOL 2.4
+    response = client_for(world.physio).post(_plan_url("rehab:plan_issue", plan), _formset(plan))
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert plan.status == "issued"
 
 
 def _addable(plan):
