@@ -85,6 +85,19 @@ def test_admin_sees_status_but_no_clinical_content(world, patient, signed):
     assert "Pain over time" not in body and "Record an assessment" not in body
 
 
+def test_admin_reads_the_decisions_flags_in_words(world, patient, signed):
+    from rehab.services import confirm
+
+    decision = signed.decision
+    decision.engine_flags = ["DWELL", "LOW_ADHERENCE"]
+    decision.save(update_fields=["engine_flags"])
+    confirm(decision, world.physio)
+    page = client_for(world.admin).get(reverse("patients:detail", args=[patient.public_id]))
+    body = page.content.decode()
+    assert "flags: Minimum time or sessions in this stage not reached yet; Fewer than half" in body
+    assert "LOW_ADHERENCE" not in body
+
+
 def test_patient_list_shows_only_the_clinics_patients(world, patient, other_patient):
     body = client_for(world.other_physio).get(reverse("patients:list")).content.decode()
     assert "Ottoline" in body and "Åberg" not in body
