@@ -7,6 +7,7 @@ dash pattern and marker shape as well as colour (UX.md: nothing depends on colou
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -54,7 +55,6 @@ class Chart:
     y_label: str
     series: list[Series]
     bands: list[StageBand] = field(default_factory=list)
-    y_ticks: list[float] = field(default_factory=list)
     x_unit: str = "date"  # "date" or "week"
     y_min: float = 0
 
@@ -77,14 +77,17 @@ class Chart:
         first, last = days[0], days[-1]
         span = max(self._offset(last, first), 1)
         plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+        # The axis runs from tick to tick, so its ends are labelled with round numbers too.
+        ticks = round_ticks(self.y_min, self.y_max)
+        low, high = ticks[0], ticks[-1]
 
         def x(day: X) -> float:
             share = self._offset(day, first) / span if last != first else 0.5
             return round(LEFT + plot_w * share, 1)
 
         def y(value: float) -> float:
-            value = max(self.y_min, min(value, self.y_max))
-            return round(TOP + plot_h * (1 - (value - self.y_min) / (self.y_max - self.y_min)), 1)
+            value = max(low, min(value, high))
+            return round(TOP + plot_h * (1 - (value - low) / (high - low)), 1)
 
         lines = []
         for index, s in enumerate(self.series):
@@ -122,7 +125,6 @@ class Chart:
             }
             for (stage, x0, x1), label, label_x in zip(shown, labels, label_xs, strict=True)
         ]
-        ticks = self.y_ticks or [self.y_min, (self.y_min + self.y_max) / 2, self.y_max]
         return {
             "chart": self,
             "empty": False,
@@ -147,6 +149,35 @@ class Chart:
                 for d in days
             ],
         }
+
+
+#: Steps between y-axis ticks are 1, 2 or 5 times a power of ten ("nice" numbers).
+NICE_STEPS = (1, 2, 5, 10)
+
+
+def round_ticks(low: float, high: float, intervals: int = 5) -> list[float]:
+    """The y-axis ticks for values from ``low`` to ``high``: multiples of a step of 1, 2 or
+    5 times a power of ten, at most about ``intervals`` of them apart, from the largest
+    multiple at or below ``low`` to the smallest at or above ``high`` (so 0 is a tick
+    whenever the range crosses it). Pain 0-10 gives 0, 2, ... 10; a VISA-H change of -1 to
+    37 gives -10, 0, 10, ... 40 rather than -1, 18, 37.
+
+    A range of one value is widened around it (by 1 around 0, else by a tenth of the value)."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise ValueError(f"ticks need finite bounds, not {low!r} and {high!r}")
+    low, high = min(low, high), max(low, high)
+    if low == high:
+        pad = abs(low) / 10 or 1
+        low, high = low - pad, high + pad
+    raw = (high - low) / max(intervals, 1)
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(n * power for n in NICE_STEPS if n * power >= raw * (1 - 1e-9))
+    digits = max(0, -math.floor(math.log10(step)))  # decimals a tick can need (0.5: one)
+    # A little tolerance: 0.3 / 0.1 is 2.9999999999999996 in floating point.
+    first = math.floor(low / step + 1e-9)
+    last = math.ceil(high / step - 1e-9)
+    # "+ 0.0" turns -0.0 into 0.0, which is printed "0", not "-0".
+    return [round(k * step, digits) + 0.0 for k in range(first, last + 1)]
 
 
 def _marker(shape: str, x: float, y: float) -> str:

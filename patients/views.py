@@ -183,7 +183,6 @@ def progress_charts(
             "with the stages shaded behind.",
             y_max=10,
             y_label="/10",
-            y_ticks=[0, 2, 4, 6, 8, 10],
             series=[
                 series("Morning", "nprs_morning_baseline"),
                 series("Next morning", "nprs_24h_after_hardest"),
@@ -215,7 +214,6 @@ def progress_charts(
             description="VISA-H total at each visit where every item was answered.",
             y_max=100,
             y_label="/100",
-            y_ticks=[0, 20, 40, 60, 80, 100],
             series=[series("VISA-H", "visah_total")],
             bands=bands,
         ),

@@ -223,13 +223,22 @@ SORTS = {
 
 
 def workload(base: Annotated) -> dict[str, Any]:
-    per_stage = {row["stage"]: row["n"] for row in base.values("stage").annotate(n=Count("id"))}
+    """Patients per stage and per physiotherapist. A completed programme keeps its last
+    stage (rehab.services.refresh_patient_state), so ``per_stage`` counts only the patients
+    still in a stage (None: not started) and ``completed`` the others: one query."""
+    per_stage: dict[int | None, int] = {}
+    completed = 0
+    for row in base.values("stage", "status").annotate(n=Count("id")):
+        if row["status"] == Patient.Status.COMPLETED:
+            completed += row["n"]
+        else:
+            per_stage[row["stage"]] = per_stage.get(row["stage"], 0) + row["n"]
     per_physio = list(
         base.values("physio__first_name", "physio__last_name", "physio__is_active")
         .annotate(n=Count("id"))
         .order_by("-n", "physio__last_name")
     )
-    return {"per_stage": per_stage, "per_physio": per_physio}
+    return {"per_stage": per_stage, "completed": completed, "per_physio": per_physio}
 
 
 def figures(base: Annotated, queues: list[Queue]) -> dict[str, Any]:
@@ -241,7 +250,7 @@ def figures(base: Annotated, queues: list[Queue]) -> dict[str, Any]:
         "counts": queue_counts(base, queues),
         "tops": {key: list(ids) for key, ids in first.items()},
         "workload": load,
-        "total": sum(load["per_stage"].values()),
+        "total": sum(load["per_stage"].values()) + load["completed"],
     }
 
 

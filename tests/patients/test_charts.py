@@ -2,13 +2,15 @@
 
 import hashlib
 import itertools
+import math
 import re
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from django.template.loader import render_to_string
 
-from patients.charts import X_LABEL_GAP, Chart, Series, StageBand
+from patients.charts import TOP, X_LABEL_GAP, Chart, Series, StageBand, round_ticks
 
 
 def _chart(days):
@@ -71,3 +73,95 @@ def test_stage_labels_stay_whole_inside_the_plot_when_a_stage_starts_at_the_late
     assert [float(x) for x in re.findall(r'<text x="([\d.]+)"[^>]*>Stage \d<', svg)] == [
         start for start, _ in labels
     ]
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "ticks"),
+    [
+        (0, 10, [0, 2, 4, 6, 8, 10]),  # pain
+        (0, 100, [0, 20, 40, 60, 80, 100]),  # VISA-H
+        (-100, 100, [-100, -50, 0, 50, 100]),  # VISA-H change, its widest
+        (-1, 37, [-10, 0, 10, 20, 30, 40]),  # was labelled -1, 18, 37
+        (0, 240, [0, 50, 100, 150, 200, 250]),  # sitting tolerance, its widest
+        (0, 60, [0, 20, 40, 60]),  # sitting tolerance, its least
+        (0, 135, [0, 50, 100, 150]),
+        (-3, 7, [-4, -2, 0, 2, 4, 6, 8]),  # crosses 0: 0 is a tick
+        (37, -1, [-10, 0, 10, 20, 30, 40]),  # bounds the wrong way round
+        # Negative only.
+        (-37, -15, [-40, -35, -30, -25, -20, -15]),
+        (-100, -1, [-100, -80, -60, -40, -20, 0]),
+        # Tiny ranges.
+        (0, 0.3, [0, 0.1, 0.2, 0.3]),
+        (0.001, 0.003, [0.001, 0.0015, 0.002, 0.0025, 0.003]),
+        (2.5, 2.6, [2.5, 2.52, 2.54, 2.56, 2.58, 2.6]),
+        # One value: widened around it.
+        (0, 0, [-1, -0.5, 0, 0.5, 1]),
+        (5, 5, [4.4, 4.6, 4.8, 5, 5.2, 5.4, 5.6]),
+        (-20, -20, [-22, -21, -20, -19, -18]),
+    ],
+)
+def test_round_ticks(low, high, ticks):
+    assert round_ticks(low, high) == ticks
+
+
+@pytest.mark.parametrize(
+    ("low", "high"),
+    [(0, 10), (-100, 100), (-1, 37), (0, 240), (-37, -15), (0.001, 0.003), (5, 5), (0, 0),
+     (-7.3, 1234.5), (0.1, 0.7), (99, 101), (1e6, 1e6 + 3)],
+)  # fmt: skip
+def test_round_ticks_cover_the_range_in_a_few_round_steps(low, high):
+    ticks = round_ticks(low, high)
+    assert ticks[0] <= min(low, high) and max(low, high) <= ticks[-1]
+    assert 3 <= len(ticks) <= 8
+    steps = {round(b - a, 9) for a, b in itertools.pairwise(ticks)}
+    assert len(steps) == 1  # evenly spaced
+    (step,) = steps
+    mantissa = step / 10 ** math.floor(math.log10(step))
+    assert round(mantissa, 6) in (1, 2, 5)
+    if low < 0 < high:
+        assert 0 in ticks
+    assert all(len(f"{t:g}") <= 8 for t in ticks)  # no 0.30000000000000004 on the axis
+    assert "-0" not in [f"{t:g}" for t in ticks]
+
+
+def test_round_ticks_refuse_an_infinite_range():
+    with pytest.raises(ValueError, match="finite"):
+        round_ticks(0, math.inf)
+
+
+def _tick_labels(svg):
+    return re.findall(r'text-anchor="end" dominant-baseline="middle" fill="#212529">([^<]*)<', svg)
+
+
+def test_the_axis_runs_from_round_tick_to_round_tick():
+    chart = Chart(
+        title="Change", description="", y_min=-1, y_max=37, y_label=" points", x_unit="week",
+        series=[Series("Mean change", [(0, 0.0), (2, -1.0), (6, 37.0)])],
+    )  # fmt: skip
+    context = chart.svg_context()
+    assert [t["label"] for t in context["y_ticks"]] == ["-10", "0", "10", "20", "30", "40"]
+    assert context["y_ticks"][-1]["y"] == TOP  # the top of the axis is labelled
+    assert context["y_ticks"][0]["y"] == context["plot"]["bottom"]
+
+
+def test_every_progress_chart_and_the_clinics_visah_chart_have_round_ticks(monkeypatch):
+    from types import SimpleNamespace
+
+    from patients import views
+    from rehab import caseload_views
+
+    monkeypatch.setattr(views, "get_or_compute", lambda key, compute, _: compute())
+    visits = [
+        SimpleNamespace(
+            visit_date=date(2026, 1, 5) + timedelta(weeks=w), nprs_morning_baseline=3,
+            nprs_24h_after_hardest=3, nprs_exercise_max=4, nprs_adl_typical_7d=2,
+            sitting_tolerance_min=minutes, visah_total=40 + w,
+        )
+        for w, minutes in enumerate([15, 70, 137])
+    ]  # fmt: skip
+    pain, sitting, visah = (c["svg"] for c in views.progress_charts(None, visits, []))
+    assert _tick_labels(pain) == ["0", "2", "4", "6", "8", "10"]
+    assert _tick_labels(sitting) == ["0", "50", "100", "150"]
+    assert _tick_labels(visah) == ["0", "20", "40", "60", "80", "100"]
+    change = caseload_views._visah_chart([(0, 0.0, 3), (1, -1.0, 3), (4, 37.0, 2)])
+    assert _tick_labels(change) == ["-10", "0", "10", "20", "30", "40"]

@@ -3,6 +3,7 @@
 import codecs
 import csv
 import io
+import itertools
 import re
 from datetime import timedelta
 
@@ -808,3 +809,49 @@ def test_the_workload_marks_a_deactivated_physiotherapist(world):
     world.physio.save()
     body = client_for(world.admin).get(reverse("rehab:caseload")).content.decode()
     assert f"<li>{world.physio.display_name} (deactivated): 1</li>" in body
+
+
+def _bars(body):
+    """The "Patients per stage" chart's bars, from its text alternative: {label: count}."""
+    desc = re.search(r'<desc id="bars-desc">(.*?)</desc>', body).group(1)
+    return {label.strip(): int(n) for label, n in re.findall(r"([\w ]+): (\d+)\.", desc)}
+
+
+def test_completed_programmes_have_their_own_bar_not_their_last_stage(world):
+    done = started(world, days_ago=30, last_name="Finished")
+    last = review(world, done, 2, confirm_it=False)
+    services.override(last.decision, world.physio, rules.Action.COMPLETE, "Goals met")
+    done.refresh_from_db()
+    assert done.status == Patient.Status.COMPLETED and done.stage == 1  # keeps its last stage
+    started(world, days_ago=30, last_name="Going")
+    started(world, days_ago=20, last_name="Also going")
+    make_patient(world.clinic, world.physio, last_name="Waiting")
+    body = client_for(world.admin).get(reverse("rehab:caseload")).content.decode()
+    assert _bars(body) == {
+        "Not started": 1,
+        "Stage 1": 2,
+        "Stage 2": 0,
+        "Stage 3": 0,
+        "Stage 4": 0,
+        "Completed": 1,
+    }
+    assert list(_bars(body))[-1] == "Completed"  # after stage 4
+    # Every patient of the caseload is still counted once, as the table lists them.
+    assert "4 patients<" in body
+    load = caseload.workload(caseload.caseload(world.admin))
+    assert load["per_stage"] == {None: 1, 1: 2} and load["completed"] == 1
+    assert (
+        ": 4 current patients."
+        in client_for(world.admin).get(reverse("dashboard")).content.decode()
+    )
+
+
+def test_the_stage_chart_fits_six_bars_in_its_drawing():
+    svg = caseload_views._stage_chart({None: 3, 1: 1, 2: 2, 3: 7, 4: 5}, 9)
+    width = int(re.search(r'viewBox="0 0 (\d+) ', svg).group(1))
+    xs = [int(x) for x in re.findall(r'<rect x="(\d+)"', svg)]
+    assert len(xs) == 6 and xs == sorted(xs)
+    assert xs[0] >= 0 and xs[-1] + 70 <= width
+    assert all(b - a >= 90 for a, b in itertools.pairwise(xs))  # room for "Not started"
+    heights = [int(h) for h in re.findall(r'height="(\d+)" fill="#0072B2"', svg)]
+    assert heights[-1] == 120  # the tallest bar: the 9 completed
