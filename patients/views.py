@@ -261,12 +261,12 @@ def _visit_rows(patient: Patient, listed: list[Any], recommended: dict[int, str]
     return mark_safe("".join(rows))  # noqa: S308 - every row is format_html's
 
 
-#: What the decision box shows of the latest decision (the rules' facts and parameters are
-#: stored with it, not shown) and of its assessment and decider.
+#: What the decision box shows of the latest decision (of the rules' facts, only the red
+#: flags of a referral are shown; the parameters are not) and of its assessment and decider.
 DECISION_BOX_FIELDS = (
     "patient_id", "visit_date", "rules_version", "engine_action", "engine_stage",
     "engine_rules", "engine_flags", "engine_urgency", "criteria", "explanation",
-    "caution_codes", "status", "final_action", "final_stage", "override_reason",
+    "caution_codes", "facts", "status", "final_action", "final_stage", "override_reason",
     "decided_at", "pause_on_referral", "override_urgency", "assessment__public_id",
     "decided_by__username", "decided_by__first_name", "decided_by__last_name",
 )  # fmt: skip

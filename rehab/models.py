@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import cached_property
 
 from django.conf import settings
 from django.db import models
@@ -165,6 +166,44 @@ class StageDecision(models.Model):
     def flag_meanings(self) -> list[tuple[str, str]]:
         """Each flag with what it means (rules.flag_meanings)."""
         return rules.flag_meanings(self.engine_flags or [])
+
+    @property
+    def red_flag_referral(self) -> bool:
+        """The rules referred on red flags: A1 at a first visit, R1 at a review."""
+        return self.engine_action == rules.Action.REFER and self.engine_rules[:1] in (
+            ["A1"],
+            ["R1"],
+        )
+
+    @cached_property
+    def red_flags(self) -> list[tuple[str, str]]:
+        """The red flags a red-flag referral was made on, each code with its words
+        (rules.red_flag_words): those the rules saw but the caution codes, which never refer
+        (RULES-IO 1). Empty for any other decision."""
+        if not self.red_flag_referral:
+            return []
+        seen = dict.fromkeys(self.facts.get("red_flags") or [])
+        return rules.red_flag_words(c for c in seen if c not in self.caution_codes)
+
+    @property
+    def red_flag_codes(self) -> list[str]:
+        return [code for code, _ in self.red_flags]
+
+    @property
+    def headline(self) -> str:
+        """The rules' recommendation in one sentence: the explanation's first line, except
+        that a red-flag referral names its red flags in words (the stored line gives their
+        codes, and is kept as the rules wrote it)."""
+        if self.red_flag_referral:
+            return rules.referral_headline(
+                self.engine_rules[0], self.engine_urgency, self.red_flag_codes
+            )
+        return self.explanation[0] if self.explanation else ""
+
+    @property
+    def cautions(self) -> list[tuple[str, str]]:
+        """The caution codes (which do not decide), each with its words."""
+        return rules.red_flag_words(self.caution_codes or [])
 
     @property
     def is_referral(self) -> bool:

@@ -92,6 +92,13 @@ FLAG_LABELS: Mapping[Flag, str] = MappingProxyType(
 )
 
 
+def red_flag_words(codes: Iterable[str]) -> list[tuple[str, str]]:
+    """Each red-flag code with its plain words (RED_FLAGS), for the pages a physiotherapist
+    reads: they show the words and keep the code for reference (a code this version does not
+    know stands for itself)."""
+    return [(code, RED_FLAGS[code].label if code in RED_FLAGS else code) for code in codes]
+
+
 def flag_meanings(flags: Iterable[str]) -> list[tuple[str, str]]:
     """Each flag code with what it means, for people who do not know the codes ("" for a
     code this version does not know)."""
@@ -712,9 +719,7 @@ def explain(decision: Decision) -> list[str]:
 
     if first in ("A1", "R1"):
         labels = "; ".join(f"{c} ({RED_FLAGS[c].label})" for c in d.referral_codes)
-        section = "1.2 A1" if first == "A1" else "3.3 R1"
-        head = f"Refer ({d.urgency}): red flag {labels}. Programme paused - see clinician"
-        head += f". Source: PROTOCOL 6 and {section}"
+        head = _red_flag_head(first, str(d.urgency), f"red flag {labels}")
         concerns, met = [], []
     elif first == "R2":
         days = None if d.facts is None else d.facts.days_in_programme
@@ -753,3 +758,18 @@ def explain(decision: Decision) -> list[str]:
     lines += [f"Flag {flag}: {FLAG_LABELS[flag]}." for flag in d.flags]
     lines += [f"Note, does not decide: {c} - {RED_FLAGS[c].label}." for c in d.caution_codes]
     return lines
+
+
+def _red_flag_head(rule: str, urgency: str, flags: str) -> str:
+    section = "1.2 A1" if rule == "A1" else "3.3 R1"
+    head = f"Refer ({urgency}): {flags}. Programme paused - see clinician"
+    return head + f". Source: PROTOCOL 6 and {section}"
+
+
+def referral_headline(rule: str, urgency: str, codes: Iterable[str]) -> str:
+    """The first line of :func:`explain` for a referral on red flags (rule ``A1`` or
+    ``R1``), with the flags in words rather than codes: what the decision box shows, also of
+    decisions stored with the line that names the codes."""
+    words = [_lower_first(label) for _, label in red_flag_words(codes)]
+    flags = f"red flag{'s' if len(words) > 1 else ''}: {'; '.join(words)}"
+    return _red_flag_head(rule, urgency, flags)

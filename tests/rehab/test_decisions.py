@@ -247,3 +247,66 @@ def test_the_rules_mark_p7_ignored_only_without_both_scores(visah_now, ignored):
     )  # fmt: skip
     p7 = next(c for c in rules.decide(facts).criteria if c.code == "P7")
     assert p7.met and p7.ignored is ignored
+
+
+def _visible_text(body):
+    """What a reader sees of a page: its text, without the markup and its attributes."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]*>", " ", body))
+
+
+def test_red_flags_are_shown_in_words_with_their_codes_kept_aside(world, patient):
+    first = make_assessment(patient, world.physio, visit_date="2026-01-05", G1_nprs="2")
+    services.confirm(first.decision, world.physio)
+    flagged = make_assessment(
+        patient,
+        world.physio,
+        visit_date="2026-01-12",
+        red_flags_none=None,
+        red_flags=["RF_AVULSION", "RF_CAUDA_EQUINA", "RF_MEDICATION"],
+    )
+    decision = flagged.decision
+    # The rules' output and what is stored of it are unchanged: codes.
+    assert decision.engine_rules == ["R1"] and decision.engine_urgency == "EMERGENCY"
+    assert decision.caution_codes == ["RF_MEDICATION"]
+    assert "red flag RF_AVULSION (" in decision.explanation[0]
+    client = client_for(world.physio)
+    pages = {
+        "patient": reverse("patients:detail", args=[patient.public_id]),
+        "assessment": reverse("patients:assessment", args=[patient.public_id, flagged.public_id]),
+        "override": reverse("rehab:decision_override", args=[patient.public_id, flagged.public_id]),
+    }
+    for name, url in pages.items():
+        body = client.get(url).content.decode()
+        text = _visible_text(body)
+        assert (
+            "The rules recommend: Refer (EMERGENCY): red flags: possible tendon avulsion (pop, "
+            "bruising, palpable gap); cauda equina signs (saddle numbness, bladder/bowel). "
+            "Programme paused - see clinician. Source: PROTOCOL 6 and 3.3 R1"
+        ) in text, name
+        assert not re.search(r"\bRF_[A-Z_]+", text), name  # no code as visible text
+        assert 'title="Red-flag codes: RF_AVULSION, RF_CAUDA_EQUINA"' in body, name
+        if name != "override":
+            assert (
+                'Caution (does not decide): <span title="RF_MEDICATION">Recent fluoroquinolone '
+                "or systemic steroid: GP review</span>." in body
+            ), name
+
+
+def test_a_referral_at_the_first_visit_names_its_red_flag_in_words(world, patient):
+    first = make_assessment(
+        patient,
+        world.physio,
+        visit_date="2026-01-05",
+        G1_nprs="2",
+        red_flags_none=None,
+        red_flags=["RF_FRACTURE"],
+    )
+    assert first.decision.engine_rules == ["A1"]
+    url = reverse("patients:assessment", args=[patient.public_id, first.public_id])
+    body = client_for(world.physio).get(url).content.decode()
+    assert (
+        '<span title="Red-flag code: RF_FRACTURE">Refer (URGENT): red flag: possible fracture or '
+        "bone stress injury. Programme paused - see clinician. Source: PROTOCOL 6 and 1.2 A1"
+        "</span>"
+    ) in body
+    assert not re.search(r"\bRF_[A-Z_]+", _visible_text(body))

@@ -18,6 +18,8 @@ from rehab.rules import (
     Urgency,
     decide,
     explain,
+    red_flag_words,
+    referral_headline,
 )
 
 # A stage-2 review sitting exactly on every progression boundary: it PROGRESSes.
@@ -747,6 +749,30 @@ def test_explain_headline(facts, start):
     lines = explain(decide(facts))
     assert lines[0].startswith(start)
     assert "Source: PROTOCOL" in lines[0]
+
+
+def test_a_red_flag_referral_reads_in_words_and_its_stored_line_keeps_the_codes():
+    d = decide(review(red_flags=("RF_NIGHT_PAIN", "RF_SYSTEMIC", "RF_MEDICATION")))
+    night, systemic = RED_FLAGS["RF_NIGHT_PAIN"].label, RED_FLAGS["RF_SYSTEMIC"].label
+    tail = ". Programme paused - see clinician. Source: PROTOCOL 6 and 3.3 R1"
+    # What explain() gives (and the app stores) is unchanged: codes with their labels.
+    assert explain(d)[0] == (
+        f"Refer (URGENT): red flag RF_NIGHT_PAIN ({night}); RF_SYSTEMIC ({systemic})" + tail
+    )
+    assert referral_headline("R1", "URGENT", d.referral_codes) == (
+        "Refer (URGENT): red flags: constant night pain not eased by changing position; "
+        "systemic signs (fever, weight loss, cancer history)" + tail
+    )
+    assert referral_headline("A1", "EMERGENCY", ["RF_CAUDA_EQUINA"]) == (
+        "Refer (EMERGENCY): red flag: cauda equina signs (saddle numbness, bladder/bowel). "
+        "Programme paused - see clinician. Source: PROTOCOL 6 and 1.2 A1"
+    )
+
+
+def test_every_red_flag_has_its_words():
+    words = dict(red_flag_words(RED_FLAGS))
+    assert all(words[code] and not words[code].startswith("RF_") for code in RED_FLAGS)
+    assert red_flag_words(["RF_RETIRED"]) == [("RF_RETIRED", "RF_RETIRED")]  # kept as it is
 
 
 def test_explain_notes_caution_codes_and_flags():
