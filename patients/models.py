@@ -7,8 +7,9 @@ assessment is changed only by an amendment with a reason (the original stays in 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -17,7 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Clinic
 
-from . import visah
+from . import search, visah
 
 # Red-flag codes of PROTOCOL 6, in the order the screen asks them.
 RED_FLAG_CHOICES = [
@@ -44,6 +45,12 @@ def _range(name: str, low: int, high: int) -> Q:
     return Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gte": low, f"{name}__lte": high})
 
 
+def name_matches(query: str) -> Q:
+    """Patients whose name holds every word of ``query``, whatever the case and accents
+    ("zoe" finds Zoë, "muller" Müller): see patients.search. No words match every patient."""
+    return Q(*(Q(search_name__contains=word) for word in search.words(query)))
+
+
 class PatientQuerySet(models.QuerySet["Patient"]):
     def visible_to(self, user: object) -> PatientQuerySet:
         """Patients of the user's clinic; a patient account sees only its own record."""
@@ -56,6 +63,14 @@ class PatientQuerySet(models.QuerySet["Patient"]):
 
     def active(self) -> PatientQuerySet:
         return self.filter(archived_at__isnull=True)
+
+    def bulk_create(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
+        """As QuerySet.bulk_create, which does not call save(): fill in ``search_name``.
+        (Typed Any: django-stubs cannot type an override that calls the base method.)"""
+        patients = list(objs)
+        for patient in patients:
+            patient.search_name = patient.folded_name()
+        return super().bulk_create(patients, *args, **kwargs)
 
 
 class Patient(models.Model):
@@ -97,6 +112,10 @@ class Patient(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
+    # "first last" as the name search compares it (patients.search.fold), set by save() and
+    # bulk_create(); an update() or bulk_update() of a name must set it too. A text column:
+    # folding can lengthen a name ("ß" is "ss").
+    search_name = models.TextField(editable=False)
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=10, choices=Sex.choices)
     email = models.EmailField(blank=True)
@@ -148,7 +167,7 @@ class Patient(models.Model):
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_name"])  # derived from the names
 
     objects = PatientQuerySet.as_manager()
 
@@ -176,6 +195,18 @@ class Patient(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saves, with ``search_name`` in step with the names: every way a name is written
+        (forms, services, demo and test data) goes through here or through bulk_create."""
+        self.search_name = self.folded_name()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"first_name", "last_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
+
+    def folded_name(self) -> str:
+        return search.fold(self.full_name)
 
     @property
     def full_name(self) -> str:

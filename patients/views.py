@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import get_template, render_to_string
@@ -42,7 +42,7 @@ from .forms import (
     PatientSearchForm,
     clinic_today,
 )
-from .models import Assessment, Patient
+from .models import Assessment, Patient, name_matches
 
 PAGE_SIZE = 25
 CHART_CACHE_SECONDS = 24 * 60 * 60
@@ -59,8 +59,7 @@ def patient_list(request: Request) -> HttpResponse:
     )
     if form.is_valid():
         q, stage, status = (form.cleaned_data.get(k) for k in ("q", "stage", "status"))
-        for word in (q or "").split():
-            patients = patients.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+        patients = patients.filter(name_matches(q or ""))
         if stage == 0:
             patients = patients.filter(stage__isnull=True)
         elif stage:

@@ -11,7 +11,6 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -27,7 +26,7 @@ from accounts.http import AuthenticatedHttpRequest as Request
 from accounts.models import User
 from patients.charts import Chart, Series
 from patients.forms import PhysioChoiceField, clinic_today, style_filter_widgets
-from patients.models import Patient
+from patients.models import Patient, name_matches
 from pht_clinic.caching import get_or_compute
 from pht_clinic.html import NOTHING, short_date, url_maker
 
@@ -143,8 +142,7 @@ def _filtered(
             # In the queue's order (the most urgent referral first) unless a sort is asked for.
             rows = next(q for q in queues if q.key == data["queue"]).patients
             sort = ""
-        for word in (data.get("q") or "").split():
-            rows = rows.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+        rows = rows.filter(name_matches(data.get("q") or ""))
         if data.get("stage"):
             rows = rows.filter(stage=data["stage"])
         if data.get("physio"):
