@@ -13,7 +13,14 @@ from accounts.models import User
 from pht_clinic import formfields
 
 from . import visah
-from .models import RED_FLAG_CHOICES, RED_FLAG_CODES, Assessment, LoadTest, Patient
+from .models import (
+    RED_FLAG_CHOICES,
+    RED_FLAG_CODES,
+    STAGE_FILTER_CHOICES,
+    Assessment,
+    LoadTest,
+    Patient,
+)
 from .validators import validate_name, validate_notes
 
 PAIN_HELP = "0 = no pain, 10 = worst imaginable"
@@ -717,19 +724,7 @@ def style_filter_widgets(form: forms.Form) -> None:
 
 class PatientSearchForm(forms.Form):
     q = forms.CharField(label="Name", required=False, max_length=100)
-    stage = forms.TypedChoiceField(
-        choices=[
-            ("", "Any stage"),
-            ("0", "Not started"),
-            ("1", "Stage 1"),
-            ("2", "Stage 2"),
-            ("3", "Stage 3"),
-            ("4", "Stage 4"),
-        ],
-        coerce=int,
-        empty_value=None,
-        required=False,
-    )
+    stage = forms.ChoiceField(choices=STAGE_FILTER_CHOICES, required=False)
     status = forms.ChoiceField(
         choices=[("current", "Current"), ("archived", "Archived"), ("all", "All")],
         required=False,

@@ -51,6 +51,27 @@ def name_matches(query: str) -> Q:
     return Q(*(Q(search_name__contains=word) for word in search.words(query)))
 
 
+#: The stage filter of the patient list and the caseload (:func:`at_stage`).
+STAGE_FILTER_CHOICES = [
+    ("", "Any stage"),
+    ("0", "Not started"),
+    *((str(stage), f"Stage {stage}") for stage in (1, 2, 3, 4)),
+    ("completed", "Completed"),
+]
+
+
+def at_stage(choice: str) -> Q:
+    """Patients at a choice of STAGE_FILTER_CHOICES. A completed programme keeps its last
+    stage (rehab.services) but its patient is no longer in that stage: "Stage 4" leaves them
+    out and "Completed" lists them, as the caseload's "Patients per stage" chart counts."""
+    completed = Q(status=Patient.Status.COMPLETED)
+    if choice == "completed":
+        return completed
+    if choice == "0":
+        return Q(stage__isnull=True)
+    return Q(stage=int(choice)) & ~completed
+
+
 class PatientQuerySet(models.QuerySet["Patient"]):
     def visible_to(self, user: object) -> PatientQuerySet:
         """Patients of the user's clinic; a patient account sees only its own record."""

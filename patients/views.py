@@ -42,7 +42,7 @@ from .forms import (
     PatientSearchForm,
     clinic_today,
 )
-from .models import Assessment, Patient, name_matches
+from .models import Assessment, Patient, at_stage, name_matches
 
 PAGE_SIZE = 25
 CHART_CACHE_SECONDS = 24 * 60 * 60
@@ -60,10 +60,8 @@ def patient_list(request: Request) -> HttpResponse:
     if form.is_valid():
         q, stage, status = (form.cleaned_data.get(k) for k in ("q", "stage", "status"))
         patients = patients.filter(name_matches(q or ""))
-        if stage == 0:
-            patients = patients.filter(stage__isnull=True)
-        elif stage:
-            patients = patients.filter(stage=stage)
+        if stage:
+            patients = patients.filter(at_stage(stage))
         if status == "archived":
             patients = patients.filter(archived_at__isnull=False)
         elif status != "all":

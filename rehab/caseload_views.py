@@ -26,7 +26,7 @@ from accounts.http import AuthenticatedHttpRequest as Request
 from accounts.models import User
 from patients.charts import Chart, Series
 from patients.forms import PhysioChoiceField, clinic_today, style_filter_widgets
-from patients.models import Patient, name_matches
+from patients.models import STAGE_FILTER_CHOICES, Patient, at_stage, name_matches
 from pht_clinic.caching import get_or_compute
 from pht_clinic.html import NOTHING, short_date, url_maker
 
@@ -39,18 +39,7 @@ OUTCOME_CHART_SECONDS = 300
 
 class CaseloadFilterForm(forms.Form):
     q = forms.CharField(label="Name", required=False, max_length=100)
-    stage = forms.TypedChoiceField(
-        choices=[
-            ("", "Any stage"),
-            ("1", "Stage 1"),
-            ("2", "Stage 2"),
-            ("3", "Stage 3"),
-            ("4", "Stage 4"),
-        ],
-        coerce=int,
-        empty_value=None,
-        required=False,
-    )
+    stage = forms.ChoiceField(choices=STAGE_FILTER_CHOICES, required=False)
     physio = PhysioChoiceField(
         queryset=User.objects.none(), required=False, label="Physiotherapist", empty_label="Anyone"
     )
@@ -144,7 +133,7 @@ def _filtered(
             sort = ""
         rows = rows.filter(name_matches(data.get("q") or ""))
         if data.get("stage"):
-            rows = rows.filter(stage=data["stage"])
+            rows = rows.filter(at_stage(data["stage"]))
         if data.get("physio"):
             rows = rows.filter(physio=data["physio"])
         sort = data.get("sort") or sort

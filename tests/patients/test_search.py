@@ -128,3 +128,22 @@ def test_migration_0002_fills_in_the_search_name_of_existing_patients(world):
     importlib.import_module("patients.migrations.0002_patient_search_name").backfill(apps, None)
     names = dict(Patient.objects.values_list("pk", "search_name"))
     assert names == {zoe.pk: "zoe aberg", other.pk: "aesir strasse"}
+
+
+@pytest.mark.parametrize("list_name", ["patients:list", "rehab:caseload"])
+def test_the_stage_filter_lists_a_completed_programme_apart_from_its_last_stage(
+    world, list_name
+):
+    make_patient(world.clinic, world.physio, last_name="Waiting")
+    make_patient(world.clinic, world.physio, last_name="Fourth", stage=4, status="active")
+    make_patient(world.clinic, world.physio, last_name="Finished", stage=4, status="completed")
+    client = client_for(world.admin)
+
+    def found(stage):
+        page = client.get(reverse(list_name), {"stage": stage}).context["page"]
+        return {p.last_name if isinstance(p, Patient) else p["last_name"] for p in page}
+
+    assert found("4") == {"Fourth"}  # in stage 4 still
+    assert found("completed") == {"Finished"}
+    assert found("0") == {"Waiting"}
+    assert found("") == {"Waiting", "Fourth", "Finished"}
