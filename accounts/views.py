@@ -120,6 +120,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
         context["queues"] = [{"queue": q, "count": figures["counts"][q.key]} for q in queues]
         context["patients"] = figures["total"]
+        context["completed"] = figures["workload"]["completed"]
     elif getattr(user, "is_patient", False):
         # A red-flag referral pauses the programme: the patient reads it first thing.
         own = Patient.objects.visible_to(user).active()  # a patient sees their own record

@@ -841,7 +841,7 @@ def test_completed_programmes_have_their_own_bar_not_their_last_stage(world):
     load = caseload.workload(caseload.caseload(world.admin))
     assert load["per_stage"] == {None: 1, 1: 2} and load["completed"] == 1
     assert (
-        ": 4 current patients."
+        ": 4 current patients, 1 of whom has completed the programme."
         in client_for(world.admin).get(reverse("dashboard")).content.decode()
     )
 
