@@ -131,9 +131,7 @@ def test_migration_0002_fills_in_the_search_name_of_existing_patients(world):
 
 
 @pytest.mark.parametrize("list_name", ["patients:list", "rehab:caseload"])
-def test_the_stage_filter_lists_a_completed_programme_apart_from_its_last_stage(
-    world, list_name
-):
+def test_the_stage_filter_lists_a_completed_programme_apart_from_its_last_stage(world, list_name):
     make_patient(world.clinic, world.physio, last_name="Waiting")
     make_patient(world.clinic, world.physio, last_name="Fourth", stage=4, status="active")
     make_patient(world.clinic, world.physio, last_name="Finished", stage=4, status="completed")
