@@ -42,3 +42,20 @@
     boxes.forEach(function (box) { box.checked = all.checked; });
   });
 })();
+// Override form: a referral's urgency and the pause are asked once "Refer" is chosen. Without
+// a script both stay, labelled "If you refer", and the server ignores them for other decisions.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-refer-fields]");
+  if (!form) { return; }
+  var groups = form.dataset.referFields.split(" ").map(function (id) {
+    return document.getElementById(id);
+  });
+  function show() {
+    var chosen = form.querySelector('input[name="action"]:checked');
+    var refer = !!chosen && chosen.value === form.dataset.referValue;
+    groups.forEach(function (group) { if (group) { group.hidden = !refer; } });
+  }
+  form.addEventListener("change", show);
+  show();
+})();

@@ -82,7 +82,13 @@ def test_review_recommendation_confirm_and_override(live_server, page: Page, wor
     # All criteria met: they are the reasons for progressing, so they show unasked.
     expect(page.get_by_text("Exercise pain 2/10 (needs at most 3)")).to_be_visible()
     page.get_by_role("link", name="Override…").click()
+    # A referral's urgency is asked when "Refer" is chosen, and only then.
+    urgency = page.get_by_role("group", name="If you refer: how urgent is the referral?")
+    expect(urgency).to_be_hidden()
+    page.get_by_label("Refer", exact=True).check()
+    expect(urgency).to_be_visible()
     page.get_by_label("Stay in the current stage").check()
+    expect(urgency).to_be_hidden()
     page.get_by_label("Reason").fill("Wants one more week of holds before travelling")
     page.get_by_role("button", name="Record my decision").click()
     decided = page.get_by_text("Reason for the override: Wants one more week")
