@@ -19,8 +19,11 @@ def _claim(job_id: int) -> RenderJob | None:
     """Mark the job as rendering, or None if it is done, failed, or being rendered by a
     live worker (a duplicate delivery)."""
     with transaction.atomic():
+        # Only the job's row is locked ("self"): without ``of``, PostgreSQL locks every
+        # joined row too, and two workers claiming jobs of one physiotherapist deadlocked
+        # on the shared user and clinic rows (seen in `make bench`, two render processes).
         job = (
-            RenderJob.objects.select_for_update()
+            RenderJob.objects.select_for_update(of=("self",))
             .select_related("plan__patient__clinic", "plan__patient__physio")
             .filter(pk=job_id)
             .first()

@@ -93,6 +93,48 @@ def test_the_task_renders_writes_atomically_and_is_idempotent(world, programme_d
     assert again.pk == job.pk  # the same plan version reuses the stored file
 
 
+def test_claiming_a_job_locks_only_the_jobs_row(world, programme_dir):
+    """Another transaction holding the physiotherapist's, the clinic's or the patient's row
+    (a staff change, a clinic setting, a decision) does not hold up a render's claim: a
+    claim that also locked them made two render processes deadlock on a shared user row."""
+    import threading
+
+    from django.db import transaction
+
+    from accounts.models import Clinic, User
+    from patients.models import Patient
+
+    from ..concurrency import another_session_waits_for_a_lock, in_thread, require_row_locks
+
+    require_row_locks()
+    plan = issued_plan(world)
+    job = programmes.request_render(plan, world.physio)
+    held, go = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def hold_related_rows() -> None:
+        with transaction.atomic():
+            User.objects.select_for_update().get(pk=world.physio.pk)
+            Clinic.objects.select_for_update().get(pk=world.clinic.pk)
+            Patient.objects.select_for_update().get(pk=plan.patient_id)
+            held.set()
+            go.wait(15)
+
+    holder = in_thread(hold_related_rows, errors)
+    holder.start()
+    assert held.wait(10)
+    claims: list[object] = []
+    claimer = in_thread(lambda: claims.append(tasks._claim(job.pk)), errors)
+    claimer.start()
+    waited = another_session_waits_for_a_lock(timeout=2.0)
+    go.set()
+    claimer.join(15)
+    holder.join(15)
+    assert errors == []
+    assert not waited
+    assert claims and claims[0] is not None and claims[0].status == "rendering"
+
+
 def test_download_checks_access_and_is_audited(world, programme_dir):
     plan = issued_plan(world)
     job = programmes.request_render(plan, world.physio)
