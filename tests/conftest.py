@@ -103,6 +103,41 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+def _flushes_the_database(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(marker and marker.kwargs.get("transaction")) or "live_server" in fixtures
+
+
+def _uses_the_database(item: pytest.Item) -> bool:
+    return item.get_closest_marker("django_db") is not None or "db" in getattr(
+        item, "fixturenames", ()
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Refuse an order where a test that flushes the database (browser, worker) runs before
+    one that needs the data migrations' exercise library. pytest-django puts those tests
+    last, but pytest groups tests by session-scoped parameters afterwards: a test with a
+    parameter named like Playwright's ``page`` once pulled the browser tests forward, and
+    137 tests failed far from the cause."""
+    first = next((i for i, item in enumerate(items) if _flushes_the_database(item)), None)
+    if first is None:
+        return
+    later = [
+        item.nodeid
+        for item in items[first:]
+        if _uses_the_database(item) and not _flushes_the_database(item)
+    ]
+    if later:
+        raise pytest.UsageError(
+            f"{items[first].nodeid} flushes the database but runs before {later[0]} "
+            f"(and {len(later) - 1} more) which needs the exercise library: check for a "
+            "parameter or fixture named like a browser fixture (page, browser, context)."
+        )
+
+
 @pytest.fixture(autouse=True)
 def _exercise_library(request: pytest.FixtureRequest) -> None:
     """Transactional tests flush the database afterwards, which drops the exercise library
