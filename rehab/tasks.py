@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from . import programmes
@@ -56,11 +56,21 @@ def _finish(job: RenderJob, **fields: object) -> None:
     job.save(update_fields=[*fields, "finished_at"])
 
 
-@shared_task(name="rehab.render_programme", acks_late=True)
-def render_programme(job_id: int) -> None:
+#: Times a claim that failed on the database (a lock conflict, a dropped connection) is
+#: tried again, a few seconds apart, before the job is left to the sweeper.
+CLAIM_RETRIES = 3
+
+
+@shared_task(name="rehab.render_programme", acks_late=True, bind=True)
+def render_programme(self: Task, job_id: int) -> None:
     from . import pdf  # imported once per worker process, on first use
 
-    job = _claim(job_id)
+    try:
+        job = _claim(job_id)
+    except OperationalError as error:
+        # Nothing was changed (the claim's transaction rolled back): try again shortly
+        # instead of leaving the job queued until the sweeper finds it (minutes).
+        raise self.retry(exc=error, countdown=2, max_retries=CLAIM_RETRIES) from error
     if job is None:
         return
     try:

@@ -135,6 +135,28 @@ def test_claiming_a_job_locks_only_the_jobs_row(world, programme_dir):
     assert claims and claims[0] is not None and claims[0].status == "rendering"
 
 
+def test_a_claim_that_fails_on_the_database_is_tried_again(world, programme_dir, monkeypatch):
+    """A lock conflict or a dropped connection while claiming retries the task at once,
+    rather than leaving the job queued for the sweeper."""
+    from django.db import OperationalError
+
+    plan = issued_plan(world)
+    job = programmes.request_render(plan, world.physio)
+    real_claim, failures = tasks._claim, []
+
+    def claim_failing_once(job_id):
+        if not failures:
+            failures.append(job_id)
+            raise OperationalError("deadlock detected")
+        return real_claim(job_id)
+
+    monkeypatch.setattr(tasks, "_claim", claim_failing_once)
+    tasks.render_programme.apply(args=[job.pk])  # as a worker runs it; a retry runs at once
+    job.refresh_from_db()
+    assert failures == [job.pk]
+    assert job.status == "ready" and job.attempts == 1
+
+
 def test_download_checks_access_and_is_audited(world, programme_dir):
     plan = issued_plan(world)
     job = programmes.request_render(plan, world.physio)
