@@ -324,15 +324,13 @@ def _preview(
     }
 
 
-#: The bars of the "Patients per stage" chart: where each patient of the caseload is.
-STAGE_BARS = ((None, "Not started"), (1, "Stage 1"), (2, "Stage 2"), (3, "Stage 3"), (4, "Stage 4"))
-
-
 def _stage_chart(per_stage: dict[int | None, int], completed: int) -> str:
     """Patients per stage, then those whose programme is completed: they keep their last
-    stage but are no longer in it (caseload.workload)."""
-    counts = [(label, per_stage.get(stage, 0)) for stage, label in STAGE_BARS]
-    counts.append(("Completed", completed))
+    stage but are no longer in it (caseload.workload). A bar for each choice of the stage
+    filter, with its label."""
+    n_of = {"0": per_stage.get(None, 0), "completed": completed}
+    n_of |= {str(stage): per_stage.get(stage, 0) for stage in (1, 2, 3, 4)}
+    counts = [(label, n_of[choice]) for choice, label in STAGE_FILTER_CHOICES if choice]
     top = max([1, *(n for _, n in counts)])
     bars = []
     for index, (label, n) in enumerate(counts):

@@ -177,13 +177,11 @@ class StageDecision(models.Model):
 
     @cached_property
     def red_flags(self) -> list[tuple[str, str]]:
-        """The red flags a red-flag referral was made on, each code with its words
-        (rules.red_flag_words): those the rules saw but the caution codes, which never refer
-        (RULES-IO 1). Empty for any other decision."""
+        """The red flags a red-flag referral was made on (rules.referring_codes of the facts
+        the rules saw), each code with its words. Empty for any other decision."""
         if not self.red_flag_referral:
             return []
-        seen = dict.fromkeys(self.facts.get("red_flags") or [])
-        return rules.red_flag_words(c for c in seen if c not in self.caution_codes)
+        return rules.red_flag_words(rules.referring_codes(self.facts.get("red_flags") or []))
 
     @property
     def red_flag_codes(self) -> list[str]:

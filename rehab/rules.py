@@ -92,6 +92,17 @@ FLAG_LABELS: Mapping[Flag, str] = MappingProxyType(
 )
 
 
+def referring_codes(codes: Iterable[str]) -> tuple[str, ...]:
+    """The red flags among ``codes`` that refer, once each and in order: every one but the
+    caution codes, which never decide (RULES-IO 1). A code this version does not know is
+    kept (decide() refuses it before; a stored decision may hold a retired one)."""
+    return tuple(
+        c
+        for c in dict.fromkeys(codes)
+        if c not in RED_FLAGS or RED_FLAGS[c].urgency is not Urgency.CAUTION
+    )
+
+
 def red_flag_words(codes: Iterable[str]) -> list[tuple[str, str]]:
     """Each red-flag code with its plain words (RED_FLAGS), for the pages a physiotherapist
     reads: they show the words and keep the code for reference (a code this version does not
@@ -412,7 +423,7 @@ def decide(facts: Facts, params: Parameters = DEFAULT) -> Decision:
     if unknown:
         raise ValueError(f"unknown red-flag code(s): {', '.join(unknown)}")
     codes = tuple(dict.fromkeys(facts.red_flags))
-    blocking = tuple(c for c in codes if RED_FLAGS[c].urgency is not Urgency.CAUTION)
+    blocking = referring_codes(codes)
     caution = tuple(c for c in codes if RED_FLAGS[c].urgency is Urgency.CAUTION)
     urgency = _highest_urgency(blocking) if blocking else None
 

@@ -775,6 +775,14 @@ def test_every_red_flag_has_its_words():
     assert red_flag_words(["RF_RETIRED"]) == [("RF_RETIRED", "RF_RETIRED")]  # kept as it is
 
 
+def test_referring_codes_drop_caution_codes_and_repeats_and_keep_a_retired_code():
+    from rehab.rules import referring_codes
+
+    codes = ["RF_MEDICATION", "RF_FRACTURE", "RF_FRACTURE", "RF_RETIRED", "RF_NIGHT_PAIN"]
+    assert referring_codes(codes) == ("RF_FRACTURE", "RF_RETIRED", "RF_NIGHT_PAIN")
+    assert decide(review(red_flags=tuple(codes[:3]))).referral_codes == ("RF_FRACTURE",)
+
+
 def test_explain_notes_caution_codes_and_flags():
     lines = explain(decide(review(ex_pain=4, red_flags=("RF_MEDICATION",))))
     assert any(line.startswith("Flag AMBER") for line in lines)
