@@ -145,3 +145,16 @@ def test_the_stage_filter_lists_a_completed_programme_apart_from_its_last_stage(
     assert found("completed") == {"Finished"}
     assert found("0") == {"Waiting"}
     assert found("") == {"Waiting", "Fourth", "Finished"}
+
+
+def test_a_filter_that_cannot_be_used_on_the_patient_list_says_so(world):
+    make_patient(world.clinic, world.physio, last_name="Shown")
+    client = client_for(world.physio)
+    text = client.get(reverse("patients:list"), {"stage": "9"}).content.decode()
+    assert "This filter could not be used, so every current patient is shown:" in text
+    assert "Stage: Select a valid choice." in text
+    assert "Shown, " in text
+    assert (
+        "could not be used"
+        not in client.get(reverse("patients:list"), {"stage": "1"}).content.decode()
+    )
