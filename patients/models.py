@@ -6,6 +6,8 @@ assessment is changed only by an amendment with a reason (the original stays in 
 
 from __future__ import annotations
 
+import functools
+import operator
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -47,8 +49,14 @@ def _range(name: str, low: int, high: int) -> Q:
 
 def name_matches(query: str) -> Q:
     """Patients whose name holds every word of ``query``, whatever the case and accents
-    ("zoe" finds Zoë, "muller" Müller): see patients.search. No words match every patient."""
-    return Q(*(Q(search_name__contains=word) for word in search.words(query)))
+    ("zoe" finds Zoë, "muller" and "mueller" Müller): see patients.search. No words match
+    every patient."""
+    return Q(
+        *(
+            functools.reduce(operator.or_, (Q(search_name__contains=s) for s in spellings))
+            for spellings in search.words(query)
+        )
+    )
 
 
 #: The stage filter of the patient list and the caseload (:func:`at_stage`).
@@ -133,7 +141,7 @@ class Patient(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
-    # "first last" as the name search compares it (patients.search.fold), set by save() and
+    # "first last" as the name search compares it (patients.search.searched), set by save() and
     # bulk_create(); an update() or bulk_update() of a name must set it too. A text column:
     # folding can lengthen a name ("ß" is "ss").
     search_name = models.TextField(editable=False)
@@ -227,7 +235,7 @@ class Patient(models.Model):
         super().save(*args, **kwargs)
 
     def folded_name(self) -> str:
-        return search.fold(self.full_name)
+        return search.searched(self.full_name)
 
     @property
     def full_name(self) -> str:

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from patients.models import Patient
-from patients.search import fold, words
+from patients.search import fold, searched, spellings, words
 
 from ..conftest import client_for
 from ..factories import make_patient
@@ -45,8 +45,30 @@ def test_fold_ignores_case_and_accents(typed, folded):
 
 
 def test_the_words_of_a_query_are_folded_and_empty_ones_dropped():
-    assert words("  Zoë\tÅBERG \u0301 ") == ["zoe", "aberg"]
+    assert words("  Zoë\tÅBERG \u0301 ") == [["zoe"], ["aberg", "aaberg"]]
     assert words("") == []
+
+
+@pytest.mark.parametrize(
+    ("name", "spelled"),
+    [
+        ("Müller", ["muller", "mueller"]),
+        ("MU\u0308LLER", ["muller", "mueller"]),  # decomposed, as some keyboards send it
+        ("Schrödinger", ["schrodinger", "schroedinger"]),
+        ("Jäger", ["jager", "jaeger"]),
+        ("Åberg", ["aberg", "aaberg"]),
+        ("Ørsted", ["orsted", "oersted"]),
+        ("Mueller", ["mueller"]),
+        ("Zoë", ["zoe"]),  # a diaeresis on e is not spelled out
+    ],
+)
+def test_letters_typed_out_where_there_is_no_key_are_a_second_spelling(name, spelled):
+    assert spellings(name) == spelled
+
+
+def test_the_searched_name_holds_both_spellings():
+    assert searched("Anna Müller") == "anna muller anna mueller"
+    assert searched("Zoë Smith") == "zoe smith"
 
 
 def _listed(world, query):
@@ -76,6 +98,7 @@ def test_a_name_is_found_with_or_without_its_accents(world, search_on):
     assert search_on(world, "soren lukas") == {"Łukasiewicz"}
     assert search_on(world, "strasse") == search_on(world, "STRAßE") == {"Straße"}
     assert search_on(world, "zoe other") == set()  # every word must match
+    assert search_on(world, "aaberg") == {"Åberg"}  # Å spelled out
     assert len(search_on(world, "")) == 5
 
 
@@ -94,17 +117,17 @@ def test_search_name_follows_every_way_a_name_is_written(world):
     data = patient_post(world, first_name="José", last_name="Müller")
     physio.post(reverse("patients:edit", args=[patient.public_id]), data)
     patient.refresh_from_db()
-    assert patient.search_name == "jose muller"
+    assert patient.search_name == "jose muller jose mueller"
 
     patient.last_name = "Søren"
     patient.save(update_fields=["last_name"])
     patient.refresh_from_db()
-    assert patient.search_name == "jose soren"
+    assert patient.search_name == "jose soren jose soeren"
 
     created = make_patient(world.clinic, world.physio, first_name="Łukasz", last_name="Nowak")
     assert Patient.objects.get(pk=created.pk).search_name == "lukasz nowak"
     Patient.objects.bulk_create([Patient(**_fields(world), first_name="Ève", last_name="Ørsted")])
-    assert Patient.objects.get(last_name="Ørsted").search_name == "eve orsted"
+    assert Patient.objects.get(last_name="Ørsted").search_name == "eve orsted eve oersted"
 
 
 def _fields(world):
@@ -158,3 +181,27 @@ def test_a_filter_that_cannot_be_used_on_the_patient_list_says_so(world):
         "could not be used"
         not in client.get(reverse("patients:list"), {"stage": "1"}).content.decode()
     )
+
+
+@pytest.mark.parametrize("search_on", [_listed, _caseload])
+def test_a_name_is_found_as_typed_without_its_umlaut(world, search_on):
+    make_patient(world.clinic, world.physio, first_name="Anna", last_name="Müller")
+    make_patient(world.clinic, world.physio, first_name="Ben", last_name="Mueller")
+    make_patient(world.clinic, world.physio, first_name="Cleo", last_name="Muller")
+    assert search_on(world, "mueller") == {"Müller", "Mueller"}
+    assert search_on(world, "Müller") == {"Müller", "Mueller", "Muller"}
+    assert search_on(world, "muller") == {"Müller", "Muller"}
+    assert search_on(world, "anna mueller") == {"Müller"}
+
+
+def test_migration_0003_adds_the_spelled_out_form_to_existing_patients(world):
+    from django.apps import apps
+
+    anna = make_patient(world.clinic, world.physio, first_name="Anna", last_name="Müller")
+    zoe = make_patient(world.clinic, world.physio, first_name="Zoë", last_name="Smith")
+    Patient.objects.update(search_name="")
+    importlib.import_module("patients.migrations.0003_search_name_spelled_out").recompute(
+        apps, None
+    )
+    names = dict(Patient.objects.values_list("pk", "search_name"))
+    assert names == {anna.pk: "anna muller anna mueller", zoe.pk: "zoe smith"}
