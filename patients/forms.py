@@ -52,6 +52,15 @@ class _FewChoices(forms.models.ModelChoiceIterator):
             yield self.choice(obj)
 
 
+def one_a_day(day: date) -> str:
+    """Said when a visit is dated on the day of another: one assessment a day per patient
+    (the database's one_assessment_per_day), added to by amending it."""
+    return (
+        f"This patient already has an assessment on {day:%d %b %Y}; there is one a day. "
+        "To add to it, open it from the patient's page and edit or amend it."
+    )
+
+
 class PhysioChoiceField(forms.ModelChoiceField):
     iterator = _FewChoices
     #: What an option needs (value and display_name); a queryset may load only these.
@@ -590,6 +599,8 @@ class AssessmentForm(forms.ModelForm):
             before, after = others, others.none()
         previous = before.order_by("-visit_date").first()
         following = after.order_by("visit_date").first()
+        if day in (getattr(previous, "visit_date", None), getattr(following, "visit_date", None)):
+            raise forms.ValidationError(one_a_day(day))
         if previous is not None and day <= previous.visit_date:
             raise forms.ValidationError(
                 f"Visits are recorded in order: the visit before this one is on "

@@ -54,7 +54,9 @@ def save_assessment(
         with transaction.atomic():
             assessment.save()
     except IntegrityError as error:
-        if "one_assessment_per_day" in str(error):
+        # Asked of the rows, not of the message: SQLite's does not name the constraint.
+        same_day = patient.assessments.filter(visit_date=assessment.visit_date)
+        if same_day.exclude(pk=assessment.pk).exists():
             raise AlreadyRecorded from error
         raise
     side = LoadTest.Side.WORSE if patient.affected_side == "bilateral" else patient.affected_side

@@ -41,6 +41,7 @@ from .forms import (
     PatientForm,
     PatientSearchForm,
     clinic_today,
+    one_a_day,
 )
 from .models import Assessment, Patient, at_stage, name_matches
 
@@ -390,7 +391,8 @@ def _save(request: Request, form: AssessmentForm, reason: str = "") -> Assessmen
     try:
         return services.save_assessment(form, request.user, sign=sign, amendment_reason=reason)
     except services.AlreadyRecorded:
-        form.add_error("visit_date", "An assessment on this date has already been recorded.")
+        # Another request saved one first (a second tab, a form sent twice).
+        form.add_error("visit_date", one_a_day(form.cleaned_data["visit_date"]))
     except rehab_services.PendingDecision as pending:
         form.add_error(
             None,

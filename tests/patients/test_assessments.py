@@ -471,3 +471,19 @@ def test_the_new_assessment_form_runs_a_fixed_number_of_queries(
     client.get(url)
     with django_assert_num_queries(8):
         assert client.get(url).status_code == 200
+
+
+def test_a_visit_saved_meanwhile_on_the_same_day_is_a_message_not_an_error(world, patient):
+    """Two tabs, or a form sent twice: both pass the form's checks, the second save meets the
+    database's one-assessment-a-day constraint and is told so beside the date."""
+    from patients.forms import AssessmentForm
+    from patients.services import AlreadyRecorded, save_assessment
+
+    form = AssessmentForm(
+        assessment_post(visit_type="initial", visit_date="2026-01-05"), patient=patient, stage=None
+    )
+    assert form.is_valid(), form.errors
+    first = make_assessment(patient, world.physio, visit_date="2026-01-05")
+    with pytest.raises(AlreadyRecorded):
+        save_assessment(form, world.physio, sign=True)
+    assert list(Assessment.objects.values_list("pk", flat=True)) == [first.pk]
