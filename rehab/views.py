@@ -261,6 +261,7 @@ def _changes(formset: Any) -> list[plans.ItemChange]:
             dose={name: f.cleaned_data[name] for name in PlanItemForm.DOSE_FIELDS},
         )
         for f in formset
+        if f.cleaned_data  # an extra, empty form (only an altered form has one) changes nothing
     ]
 
 
@@ -304,9 +305,14 @@ def _save_posted_doses(
 
 
 def _lock_version(request: Request) -> int | None:
+    """The plan version the posted page was made from; None (and a message saying why
+    nothing was saved) when the post does not carry one, as only an altered form would."""
     try:
         return int(request.POST.get("lock_version", ""))
     except ValueError:
+        messages.error(
+            request, "Nothing was saved: the form was incomplete. Reload the plan and try again."
+        )
         return None
 
 
@@ -340,9 +346,11 @@ def plan_add(request: Request, public_id: str, plan_id: str) -> HttpResponse:
 @require_POST
 def plan_issue(request: Request, public_id: str, plan_id: str) -> HttpResponse:
     plan = get_plan_for_user(request, public_id, plan_id, "edit_clinical")
-    lock_version = _lock_version(request)
-    if not plan.is_draft or lock_version is None:
+    if not plan.is_draft:
         messages.error(request, "Only a draft can be issued.")
+        return redirect("rehab:plan", plan.patient.public_id, plan.public_id)
+    lock_version = _lock_version(request)
+    if lock_version is None:
         return redirect("rehab:plan", plan.patient.public_id, plan.public_id)
     saved = _save_posted_doses(request, plan, lock_version, "issued", issuing=True)
     if isinstance(saved, HttpResponse):

@@ -168,6 +168,24 @@ def test_two_editors_first_save_wins_and_the_second_keeps_what_was_typed(
     assert plan.items.first().sets == 4
 
 
+@pytest.mark.parametrize("action", ["rehab:plan_save", "rehab:plan_add", "rehab:plan_issue"])
+def test_an_altered_plan_form_is_answered_with_a_page_not_an_error(world, patient, action):
+    """A post without a usable plan version saves nothing and says so; extra empty item
+    forms (a raised items-TOTAL_FORMS) change nothing, and the real items' doses are saved."""
+    plan = plans.create_from_template(patient, 2, world.physio)
+    url = reverse(action, args=[patient.public_id, plan.public_id])
+    client = client_for(world.physio)
+    sets = plan.items.first().sets
+    changed = {"items-0-sets": str(1 if sets != 1 else 2)}
+    junk = client.post(url, _formset(plan, lock_version="junk", **changed), follow=True)
+    assert junk.status_code == 200
+    assert "Nothing was saved: the form was incomplete." in junk.content.decode()
+    assert plan.items.first().sets == sets
+    extra = client.post(url, _formset(plan, **{"items-TOTAL_FORMS": "99", **changed}))
+    assert extra.status_code in (200, 302)
+    assert str(plan.items.first().sets) == changed["items-0-sets"]
+
+
 @pytest.mark.parametrize(
     ("typed", "message"),
     [
