@@ -134,6 +134,14 @@ class PatientForm(forms.ModelForm):
             raise forms.ValidationError("The date of birth cannot be in the future.")
         if dob < date(1900, 1, 1):
             raise forms.ValidationError("Check the year: the date of birth is before 1900.")
+        if self.instance.pk:  # as a visit may not be dated before birth (AssessmentForm)
+            visits = self.instance.assessments.order_by("visit_date")
+            first = visits.values_list("visit_date", flat=True).first()
+            if first is not None and dob > first:
+                raise forms.ValidationError(
+                    f"The first recorded visit is on {first:%d %b %Y}: the date of birth "
+                    "must be before it."
+                )
         return dob
 
 

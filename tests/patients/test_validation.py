@@ -82,6 +82,20 @@ def test_date_of_birth_in_the_future_of_the_clinic_time_zone(world):
     assert not Patient.objects.exists()
 
 
+def test_date_of_birth_cannot_be_moved_after_a_recorded_visit(world, patient):
+    make_assessment(patient, world.physio, visit_date="2026-01-05")
+    url = reverse("patients:edit", args=[patient.public_id])
+    client = client_for(world.physio)
+    late = client.post(url, patient_post(world, date_of_birth="2026-01-06"))
+    assert late.status_code == 200
+    assert late.context["form"].errors["date_of_birth"] == [
+        "The first recorded visit is on 05 Jan 2026: the date of birth must be before it."
+    ]
+    patient.refresh_from_db()
+    assert str(patient.date_of_birth) != "2026-01-06"
+    assert client.post(url, patient_post(world, date_of_birth="1979-03-04")).status_code == 302
+
+
 def test_another_clinics_physiotherapist_cannot_be_assigned(world):
     response = client_for(world.physio).post(
         reverse("patients:create"), patient_post(world, physio=str(world.other_physio.pk))
