@@ -57,18 +57,25 @@ class CaseloadFilterForm(forms.Form):
         self, *args: object, user: User, queue_choices: list[tuple[str, str]], **kwargs: object
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        cast(PhysioChoiceField, self.fields["physio"]).queryset = (
-            User.objects.filter(clinic=user.clinic, role=User.Role.PHYSIO)
-            .only(*PhysioChoiceField.FIELDS)
-            .order_by("last_name")
-        )
+        sorts = self.SORT_CHOICES
+        if user.is_physio:
+            # Their caseload is their own patients: whose they are is no filter and no order.
+            del self.fields["physio"]
+            sorts = [choice for choice in sorts if choice[0] != "physio"]
+            cast(forms.ChoiceField, self.fields["sort"]).choices = sorts
+        else:
+            cast(PhysioChoiceField, self.fields["physio"]).queryset = (
+                User.objects.filter(clinic=user.clinic, role=User.Role.PHYSIO)
+                .only(*PhysioChoiceField.FIELDS)
+                .order_by("last_name")
+            )
         cast(forms.ChoiceField, self.fields["queue"]).choices = [
             ("", "All patients"),
             *queue_choices,
         ]
         if self.data.get("queue"):  # a queue's list comes in the queue's order at first
             sort = cast(forms.ChoiceField, self.fields["sort"])
-            sort.choices = [("", "Queue order"), *self.SORT_CHOICES]
+            sort.choices = [("", "Queue order"), *sorts]
         style_filter_widgets(self)
 
 

@@ -855,3 +855,14 @@ def test_the_stage_chart_fits_six_bars_in_its_drawing():
     assert all(b - a >= 90 for a, b in itertools.pairwise(xs))  # room for "Not started"
     heights = [int(h) for h in re.findall(r'height="(\d+)" fill="#0072B2"', svg)]
     assert heights[-1] == 120  # the tallest bar: the 9 completed
+
+
+def test_a_physiotherapists_own_caseload_offers_no_physiotherapist_filter(world):
+    """Their caseload holds only their own patients: choosing a colleague showed nobody."""
+    started(world, last_name="Mine")
+    own = client_for(world.physio).get(reverse("rehab:caseload"))
+    assert "physio" not in own.context["form"].fields
+    assert 'id="id_physio"' not in own.content.decode()
+    assert ("physio", "Physiotherapist") not in own.context["form"].fields["sort"].choices
+    whole = client_for(world.admin).get(reverse("rehab:caseload"))
+    assert 'id="id_physio"' in whole.content.decode()
