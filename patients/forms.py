@@ -649,6 +649,15 @@ class AssessmentForm(forms.ModelForm):
                 "visah_8_band", "For item 8, choose both the branch and the duration band."
             )
         self._check_visah_whole(data)
+        done, prescribed = (data.get(f"sessions_{k}_since_last") for k in ("done", "prescribed"))
+        if done is not None and prescribed is not None and done > prescribed:
+            # PROTOCOL 0 "Sessions": the rules count sessions of the prescribed programme.
+            self.add_error(
+                "sessions_done_since_last",
+                f"More sessions done than prescribed ({prescribed}): the rules count sessions "
+                "of the prescribed programme. Correct either number, or put extra sessions "
+                "in the notes.",
+            )
         plyo, gap = data.get("plyo_sessions_since_last"), data.get("min_plyo_interval_h")
         if gap is not None and (plyo is None or plyo < 2):
             self.add_error(

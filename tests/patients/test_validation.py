@@ -323,3 +323,22 @@ def test_database_constraints_back_the_form(world, patient):
         Assessment.objects.filter(pk=assessment.pk).update(sitting_tolerance_min=500)
     with pytest.raises(IntegrityError), transaction.atomic():
         Assessment.objects.filter(pk=assessment.pk).update(red_flags_none=False)
+
+
+def test_more_sessions_done_than_prescribed_is_refused_beside_the_field(world, patient):
+    """PROTOCOL 0: sessions are those of the prescribed programme; the rules count them
+    towards the minimum stay (P6), so 20 of 10 would shorten it."""
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    data = assessment_post(
+        visit_type="initial",
+        visit_date="2026-01-05",
+        sessions_prescribed_since_last="10",
+        sessions_done_since_last="20",
+    )
+    response = client_for(world.physio).post(url, data)
+    assert response.status_code == 200
+    [error] = response.context["form"].errors["sessions_done_since_last"]
+    assert error.startswith("More sessions done than prescribed (10)")
+    assert not Assessment.objects.exists()
+    data["sessions_done_since_last"] = "10"
+    assert client_for(world.physio).post(url, data).status_code == 302
