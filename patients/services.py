@@ -41,6 +41,9 @@ def save_assessment(
     if is_new:
         assessment.patient = patient
         assessment.clinician = user
+    if not was_signed:
+        # The stage the visit starts from: a draft's may have changed since it was saved (an
+        # earlier visit signed and decided meanwhile). Signed, it is part of the record.
         assessment.stage_before = patient.stage
     assessment.red_flags = list(form.cleaned_data.get("red_flags") or [])
     assessment.visah_8 = form.item8_points()

@@ -459,7 +459,8 @@ def assessment_edit(request: Request, public_id: str, assessment_id: str) -> Htt
         instance=assessment,
         patient=patient,
         previous=_latest(patient, exclude=assessment),
-        stage=assessment.stage_before,
+        # A draft is completed in the patient's stage now (services.save_assessment).
+        stage=assessment.stage_before if assessment.is_signed else patient.stage,
     )
     amend = AmendmentForm(data) if assessment.is_signed else None
     if request.method == "POST" and _valid(request, form) and (amend is None or amend.is_valid()):

@@ -157,6 +157,22 @@ def test_a_draft_can_be_edited_without_a_reason_and_signed_later(world, patient)
     assert assessment.is_signed and assessment.decision.engine_action == "START_STAGE_2"
 
 
+def test_a_draft_signed_after_the_stage_changed_starts_from_the_new_stage(world, patient):
+    first = make_assessment(patient, world.physio, visit_date="2026-01-05")  # waits
+    draft = make_assessment(patient, world.physio, sign=False, visit_date="2026-01-12")
+    assert draft.stage_before is None  # saved before the first recommendation was confirmed
+    confirm(first.decision, world.physio)
+    patient.refresh_from_db()
+    assert patient.stage is not None
+    url = reverse("patients:assessment_edit", args=[patient.public_id, draft.public_id])
+    form = client_for(world.physio).get(url).context["form"]
+    assert form.stage == patient.stage  # completed in the patient's stage now
+    data = assessment_post(visit_date="2026-01-12", sign="1")
+    assert client_for(world.physio).post(url, data).status_code == 302
+    draft.refresh_from_db()
+    assert draft.is_signed and draft.stage_before == patient.stage
+
+
 def test_saving_without_signing_needs_the_required_fields_and_says_so(world, patient):
     """A draft is a complete assessment that is not signed yet (the model has no partial
     one): the button says what it does, and a half-filled form is told why nothing saved."""
