@@ -300,6 +300,13 @@ def _per_stage(label: str, stage: int) -> str:
     return f"{words}, stage {stage}{bracket}{unit}"
 
 
+def _called(name: str) -> str:
+    """A parameter as another's error message names it: its label without the unit, e.g.
+    "the highest exercise pain that allows progressing" (rules.Parameters.validate)."""
+    words = RULES_PARAMETER_TEXT[name][0].partition(" (")[0]
+    return f"the {words[:1].lower()}{words[1:]}"
+
+
 def _parameter_help(name: str) -> SafeString:
     """What the parameter controls, then its code and PROTOCOL row in small print (the
     code first where the row is named after another parameter or a rule, e.g. A2)."""
@@ -376,7 +383,8 @@ class RulesParametersForm(forms.Form):
             parameters = rules.Parameters.from_dict(values)
         except ValueError as error:
             raise ValidationError(str(error)) from None
-        for name, message in parameters.validate().items():
+        names = {name: _called(name) for name in RULES_PARAMETER_TEXT}
+        for name, message in parameters.validate(names).items():
             for field_name in self._fields_at_fault(name, values):
                 self.add_error(field_name, message)
         self.parameters = parameters

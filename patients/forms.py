@@ -63,11 +63,16 @@ def one_a_day(day: date) -> str:
 
 class PhysioChoiceField(forms.ModelChoiceField):
     iterator = _FewChoices
-    #: What an option needs (value and display_name); a queryset may load only these.
-    FIELDS = ("public_id", "username", "first_name", "last_name", "is_active")
+    #: What an option needs (value, display_name, and whether the person is active or
+    #: invited); a queryset may load only these.
+    FIELDS = ("public_id", "username", "first_name", "last_name", "is_active", "password")
 
     def label_from_instance(self, obj: Any) -> str:
-        return str(obj.display_name) + ("" if obj.is_active else " (deactivated)")
+        if obj.is_active:
+            return str(obj.display_name)
+        # An invited person who has not yet set a password is not "deactivated"
+        # (accounts.services.invite_staff; as accounts.forms.StaffChoiceField says it).
+        return f"{obj.display_name} ({'deactivated' if obj.has_usable_password() else 'invited'})"
 
 
 class PatientForm(forms.ModelForm):

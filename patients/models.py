@@ -304,7 +304,7 @@ class Assessment(models.Model):
     )
     visit_date = models.DateField()
     visit_type = models.CharField(max_length=12, choices=VisitType.choices)
-    stage_before = models.PositiveSmallIntegerField(null=True, blank=True)
+    stage_before = models.PositiveSmallIntegerField("stage before the visit", null=True, blank=True)
     # Pain, NPRS 0-10 at the affected ischial region (PROTOCOL 0, 4.2).
     nprs_morning_baseline = models.PositiveSmallIntegerField("usual morning pain")
     nprs_24h_after_hardest = models.PositiveSmallIntegerField(
@@ -320,9 +320,15 @@ class Assessment(models.Model):
     sitting_surface = models.CharField(max_length=8, choices=Surface.choices, blank=True)
     ischial_tenderness = models.PositiveSmallIntegerField(null=True, blank=True)
     # Adherence since the last visit (stage 4: plyometric sessions and their shortest gap).
-    sessions_prescribed_since_last = models.PositiveSmallIntegerField(null=True, blank=True)
-    sessions_done_since_last = models.PositiveSmallIntegerField(null=True, blank=True)
-    plyo_sessions_since_last = models.PositiveSmallIntegerField(null=True, blank=True)
+    sessions_prescribed_since_last = models.PositiveSmallIntegerField(
+        "sessions prescribed since the last visit", null=True, blank=True
+    )
+    sessions_done_since_last = models.PositiveSmallIntegerField(
+        "sessions done since the last visit", null=True, blank=True
+    )
+    plyo_sessions_since_last = models.PositiveSmallIntegerField(
+        "plyometric sessions since the last visit", null=True, blank=True
+    )
     min_plyo_interval_h = models.DecimalField(
         "shortest gap between plyometric sessions (hours)",
         max_digits=4,
@@ -331,33 +337,43 @@ class Assessment(models.Model):
         blank=True,
     )
     # VISA-H (PROTOCOL 5): the total is computed, never typed.
-    visah_1 = models.PositiveSmallIntegerField(null=True, blank=True)
-    visah_2 = models.PositiveSmallIntegerField(null=True, blank=True)
-    visah_3 = models.PositiveSmallIntegerField(null=True, blank=True)
-    visah_4 = models.PositiveSmallIntegerField(null=True, blank=True)
-    visah_5 = models.PositiveSmallIntegerField(null=True, blank=True)
-    visah_6 = models.PositiveSmallIntegerField(null=True, blank=True)
-    visah_7 = models.PositiveSmallIntegerField(null=True, blank=True)
-    visah_8_branch = models.CharField(max_length=1, choices=Item8Branch.choices, blank=True)
-    visah_8 = models.PositiveSmallIntegerField(null=True, blank=True)
-    visah_total = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    visah_1 = models.PositiveSmallIntegerField("VISA-H item 1", null=True, blank=True)
+    visah_2 = models.PositiveSmallIntegerField("VISA-H item 2", null=True, blank=True)
+    visah_3 = models.PositiveSmallIntegerField("VISA-H item 3", null=True, blank=True)
+    visah_4 = models.PositiveSmallIntegerField("VISA-H item 4", null=True, blank=True)
+    visah_5 = models.PositiveSmallIntegerField("VISA-H item 5", null=True, blank=True)
+    visah_6 = models.PositiveSmallIntegerField("VISA-H item 6", null=True, blank=True)
+    visah_7 = models.PositiveSmallIntegerField("VISA-H item 7", null=True, blank=True)
+    visah_8_branch = models.CharField(
+        "VISA-H item 8, branch", max_length=1, choices=Item8Branch.choices, blank=True
+    )
+    visah_8 = models.PositiveSmallIntegerField("VISA-H item 8", null=True, blank=True)
+    visah_total = models.PositiveSmallIntegerField(
+        "VISA-H total", null=True, blank=True, editable=False
+    )
     groc = models.SmallIntegerField("global rating of change (-7 to +7)", null=True, blank=True)
     knee_flexion_strength_left_n = models.DecimalField(
-        max_digits=5, decimal_places=1, null=True, blank=True
+        "knee flexion strength, left (N)", max_digits=5, decimal_places=1, null=True, blank=True
     )
     knee_flexion_strength_right_n = models.DecimalField(
-        max_digits=5, decimal_places=1, null=True, blank=True
+        "knee flexion strength, right (N)", max_digits=5, decimal_places=1, null=True, blank=True
     )
-    running_km_week = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
-    sport_sessions_week = models.PositiveSmallIntegerField(null=True, blank=True)
+    running_km_week = models.DecimalField(
+        "running (km a week)", max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    sport_sessions_week = models.PositiveSmallIntegerField(
+        "sport sessions a week", null=True, blank=True
+    )
     # Neurological screen (PROTOCOL 4.2); it feeds the red flags.
-    slump_reproduces_distal = models.BooleanField(default=False)
+    slump_reproduces_distal = models.BooleanField(
+        "slump test reproduces distal symptoms", default=False
+    )
     slr_positive = models.BooleanField("straight-leg raise positive", default=False)
     dermatomal_sensory_loss = models.BooleanField(default=False)
     myotomal_weakness = models.BooleanField(default=False)
     reflex_change = models.BooleanField(default=False)
     saddle_anaesthesia = models.BooleanField(default=False)
-    bladder_bowel_change = models.BooleanField(default=False)
+    bladder_bowel_change = models.BooleanField("bladder or bowel change", default=False)
     # Red flags (PROTOCOL 6): an explicit "none" is required when no code is ticked.
     red_flags = models.JSONField(default=list, blank=True)
     red_flags_none = models.BooleanField("no red flags found", default=False)

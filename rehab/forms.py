@@ -227,6 +227,28 @@ class ClinicExerciseForm(forms.ModelForm):
             "supporting",
             "plyometric",
         ]
+        # Plain words with the unit, not the field names ("Hold s min").
+        labels = {
+            "stage_min": "Earliest stage",
+            "stage_max": "Latest stage",
+            "hip_flexion_min_deg": "Hip flexion, at least (°)",
+            "hip_flexion_max_deg": "Hip flexion, at most (°)",
+            "hip_flexion_text": "Hip flexion in words",
+            "sets_min": "Sets, at least",
+            "sets_max": "Sets, at most",
+            "reps_min": "Reps, at least",
+            "reps_max": "Reps, at most",
+            "hold_s_min": "Hold, at least (s)",
+            "hold_s_max": "Hold, at most (s)",
+            "rest_s": "Rest (s)",
+            "days_per_week": "Days a week",
+            "min_hours_between_sessions": "Shortest gap between sessions (hours)",
+            "patient_text": "How to do it, in the patient's words",
+        }
+        help_texts = {
+            "hip_flexion_text": "As the library and the plan show it, e.g. 0-20°. Left empty, "
+            "it is made from the angles above.",
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -242,7 +264,7 @@ class ClinicExerciseForm(forms.ModelForm):
             if data.get(name) is not None and not 1 <= data[name] <= 4:
                 self.add_error(name, "Stages are 1 to 4.")
         if low and high and low > high:
-            self.add_error("stage_max", "The last stage cannot come before the first.")
+            self.add_error("stage_max", "The latest stage cannot come before the earliest.")
         hip = data.get("hip_flexion_max_deg")
         if hip is not None and not -30 <= hip <= 150:
             self.add_error("hip_flexion_max_deg", "Enter an angle from -30 to 150 degrees.")

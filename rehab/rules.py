@@ -224,9 +224,15 @@ class Parameters:
                 values[name] = value
         return cls(**values)
 
-    def validate(self) -> dict[str, str]:
-        """Field name -> message for every nonsensical value; empty when all are usable."""
+    def validate(self, names: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Field name -> message for every nonsensical value; empty when all are usable.
+
+        A message that compares with another parameter calls it by ``names`` (the admin
+        form's words for each parameter); by its code where none is given."""
         errors: dict[str, str] = {}
+
+        def called(name: str) -> str:
+            return (names or {}).get(name, name)
 
         def check(name: str, ok: bool, message: str) -> None:
             if not ok and name not in errors:
@@ -243,12 +249,12 @@ class Parameters:
         check(
             "EX_PAIN_REGRESS",
             self.EX_PAIN_OK < self.EX_PAIN_REGRESS,
-            "must be higher than EX_PAIN_OK",
+            f"must be higher than {called('EX_PAIN_OK')} ({self.EX_PAIN_OK})",
         )
         check(
             "DELTA24_REGRESS",
             self.DELTA24_OK < self.DELTA24_REGRESS,
-            "must be higher than DELTA24_OK",
+            f"must be higher than {called('DELTA24_OK')} ({self.DELTA24_OK})",
         )
         for name in ("SIT_DROP_MIN_PREV", "A2_SIT_MIN"):
             check(name, 0 <= getattr(self, name) <= 240, "must be from 0 to 240 minutes")
@@ -623,6 +629,11 @@ def _number(value: float | None) -> str:
     return "not recorded" if value is None else f"{value:g}"
 
 
+def _count(n: int, noun: str) -> str:
+    """'1 day', '2 days', '1 plyometric session': the noun in the plural it takes after n."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _describe_a2(code: str, met: bool, f: Facts, p: Parameters) -> Criterion:
     """Value, threshold and a plain-language sentence for one A2 term."""
     if code == "A2_ADL":
@@ -684,9 +695,9 @@ def _describe(code: str, met: bool, f: Facts, stage: int, p: Parameters) -> Crit
         text = f"Sitting {value} (needs {threshold})"
     elif code == "P6":
         days, sessions = _dwell(f, stage, p)
-        kind = "plyometric sessions" if stage == 4 else "sessions"
-        value = f"{f.days_in_stage or 0} days, {f.sessions_in_stage or 0} {kind}"
-        threshold = f"at least {days} days and {sessions} {kind}"
+        kind = "plyometric session" if stage == 4 else "session"
+        value = f"{_count(f.days_in_stage or 0, 'day')}, {_count(f.sessions_in_stage or 0, kind)}"
+        threshold = f"at least {_count(days, 'day')} and {_count(sessions, kind)}"
         reentry = " after re-entry by regression" if f.entered_by_regression else ""
         text = f"Time in stage {value} (needs {threshold}{reentry})"
     elif code == "P7":
@@ -734,16 +745,17 @@ def explain(decision: Decision) -> list[str]:
         concerns, met = [], []
     elif first == "R2":
         days = None if d.facts is None else d.facts.days_in_programme
+        after = "" if days is None else f" after {_count(days, 'day')}"
         head = (
-            f"Refer (ROUTINE) for a sports-medicine review: no meaningful improvement after "
-            f"{days} days at stage {stage} (VISA-H gain below {p.NONRESPONSE_VISAH_GAIN} and "
+            f"Refer (ROUTINE) for a sports-medicine review: no meaningful improvement{after} "
+            f"at stage {stage} (VISA-H gain below {p.NONRESPONSE_VISAH_GAIN} and "
             f"ADL pain drop below {p.NONRESPONSE_ADL_DROP} since the start). "
             f"Source: PROTOCOL 3.3 R2"
         )
     elif first == "R2b":
         head = (
-            f"Refer (ROUTINE): second flare within {p.REPEAT_FLARE_WINDOW} days of the last "
-            f"regression: {reasons}. Source: PROTOCOL 3.3 R2b"
+            f"Refer (ROUTINE): second flare within {_count(p.REPEAT_FLARE_WINDOW, 'day')} of "
+            f"the last regression: {reasons}. Source: PROTOCOL 3.3 R2b"
         )
     elif d.action is Action.REGRESS:
         before = None if d.facts is None else d.facts.stage

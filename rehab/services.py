@@ -61,9 +61,9 @@ VISIT_FACTS = {
     "visah": "VISA-H total",
     "gate_pain": "pain on the stage's load test",
     "hop_pain": "pain on the 10 hops test",
-    "sessions_done_since_last": "sessions done",
-    "sessions_prescribed_since_last": "sessions prescribed",
-    "min_plyo_interval_h": "shortest gap between plyometric sessions (h)",
+    "sessions_done_since_last": "sessions done since the last visit",
+    "sessions_prescribed_since_last": "sessions prescribed since the last visit",
+    "min_plyo_interval_h": "shortest gap between plyometric sessions (hours)",
 }
 
 

@@ -191,7 +191,16 @@ def test_admin_saves_rules_parameters_used_by_the_rules(world):
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"EX_PAIN_REGRESS": "2"}, "EX_PAIN_REGRESS", "must be higher than EX_PAIN_OK"),
+        (
+            {"EX_PAIN_REGRESS": "2"},
+            "EX_PAIN_REGRESS",
+            "must be higher than the highest exercise pain that allows progressing (3)",
+        ),
+        (
+            {"DELTA24_REGRESS": "0"},
+            "DELTA24_REGRESS",
+            "must be higher than the next-morning pain rise that still allows progressing (0)",
+        ),
         ({"SIT_MIN_REQUIRED_3": "500"}, "SIT_MIN_REQUIRED_3", "from 0 to 240 minutes"),
         ({"MIN_SESSIONS_4": "-1"}, "MIN_SESSIONS_4", "cannot be negative"),
         ({"ADHERENCE_FLAG": "1.5"}, "ADHERENCE_FLAG", "fraction between 0 and 1"),

@@ -73,8 +73,8 @@ def test_review_recommendation_confirm_and_override(live_server, page: Page, wor
     page.locator("#id_night_pain").select_option("none")
     page.get_by_label("Sitting tolerance (minutes)").fill("25")
     page.get_by_label("G1 short-lever single-leg bridge: pain").fill("1")
-    page.get_by_label("Sessions prescribed since last").fill("10")
-    page.get_by_label("Sessions done since last").fill("10")
+    page.get_by_label("Sessions prescribed since the last visit").fill("10")
+    page.get_by_label("Sessions done since the last visit").fill("10")
     page.get_by_label("No red flags found").check()
     page.get_by_role("button", name="Sign and get the recommendation").click()
 

@@ -503,3 +503,36 @@ def test_a_visit_saved_meanwhile_on_the_same_day_is_a_message_not_an_error(world
     with pytest.raises(AlreadyRecorded):
         save_assessment(form, world.physio, sign=True)
     assert list(Assessment.objects.values_list("pk", flat=True)) == [first.pk]
+
+
+def test_the_error_summary_names_the_other_measures_in_plain_words(world, patient):
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    data = assessment_post(
+        visit_type="initial", visit_date="2026-01-05", knee_flexion_strength_left_n="5000",
+        running_km_week="999", sport_sessions_week="99", plyo_sessions_since_last="99",
+    )  # fmt: skip
+    body = client_for(world.physio).post(url, data).content.decode()
+    summary = re.search(r'id="error-summary".*?</ul>', body, re.S).group(0)
+    for field, label in [
+        ("knee_flexion_strength_left_n", "Knee flexion strength, left (N)"),
+        ("running_km_week", "Running (km a week)"),
+        ("sport_sessions_week", "Sport sessions a week"),
+        ("plyo_sessions_since_last", "Plyometric sessions since the last visit"),
+    ]:
+        assert f'<a href="#id_{field}">{label}</a>:' in summary
+    for raw in ("strength left n", "km week", "sessions week", "since last"):
+        assert raw not in body.lower()
+
+
+def test_the_amendment_history_names_a_field_as_the_form_does(world, patient):
+    assessment = make_assessment(patient, world.physio, visit_date="2026-01-05")
+    url = reverse("patients:assessment_edit", args=[patient.public_id, assessment.public_id])
+    changed = assessment_post(
+        visit_type="initial", visit_date="2026-01-05", knee_flexion_strength_right_n="250",
+        reason="Dynamometer reading added",
+    )  # fmt: skip
+    assert client_for(world.physio).post(url, changed).status_code == 302
+    page = client_for(world.physio).get(
+        reverse("patients:assessment", args=[patient.public_id, assessment.public_id])
+    )
+    assert "knee flexion strength, right (N): \u2013 → 250.0" in page.content.decode()

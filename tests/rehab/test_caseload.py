@@ -11,7 +11,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEvent
+from accounts import services as accounts_services
+from accounts.models import AuditEvent, User
 from patients.forms import clinic_today
 from patients.models import Patient
 from rehab import caseload, caseload_views, plans, rules, services
@@ -671,6 +672,16 @@ def test_patients_of_a_deactivated_physiotherapist_are_marked(world):
     row = re.search(r"<td><a [^>]+>Stranded, .*?</tr>", body)
     assert row and f"{world.physio.display_name} (deactivated)" in row.group(0)
     assert f">{world.physio.display_name} (deactivated)</option>" in body  # the filter menu
+
+
+def test_an_invited_physiotherapist_is_listed_as_invited_not_deactivated(world):
+    accounts_services.invite_staff(
+        None, world.clinic, email="ex.tra@example.org", first_name="Ex", last_name="Tra",
+        role=User.Role.PHYSIO, invited_by=world.admin,
+    )  # fmt: skip
+    body = client_for(world.admin).get(reverse("rehab:caseload")).content.decode()
+    assert ">Ex Tra (invited)</option>" in body  # the filter menu
+    assert "Ex Tra (deactivated)" not in body
 
 
 def test_a_completed_programme_is_not_counted_in_days_in_stage(world):

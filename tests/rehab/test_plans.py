@@ -749,3 +749,55 @@ def test_a_clinic_exercise_can_say_how_many_times_a_day(world, typed, saved):
         return
     assert response.status_code == 302
     assert Exercise.objects.get(clinic=world.clinic).times_per_day == saved
+
+
+def test_the_clinic_exercise_form_names_its_fields_in_plain_words(world):
+    wall_sit = {
+        "name": "Wall sit hold", "stage_min": "0", "stage_max": "2", "hip_flexion_max_deg": "200",
+        "dose_type": "isometric_hold", "hold_s_min": "30", "hold_s_max": "10",
+        "days_per_week": "5", "min_hours_between_sessions": "0",
+        "patient_text": "Sit against a wall.",
+    }  # fmt: skip
+    response = client_for(world.admin).post(reverse("rehab:exercise_create"), wall_sit)
+    body = response.content.decode()
+    assert response.status_code == 200
+    summary = re.search(r'id="error-summary".*?</ul>', body, re.S).group(0)
+    for field, label in [
+        ("stage_min", "Earliest stage"),
+        ("hip_flexion_max_deg", "Hip flexion, at most (°)"),
+        ("hold_s_max", "Hold, at most (s)"),
+    ]:
+        assert f'<a href="#id_{field}">{label}</a>:' in summary
+    for field, label in [
+        ("stage_max", "Latest stage"),
+        ("hip_flexion_min_deg", "Hip flexion, at least (°)"),
+        ("hold_s_min", "Hold, at least (s)"),
+        ("rest_s", "Rest (s)"),
+        ("sets_min", "Sets, at least"),
+        ("reps_max", "Reps, at most"),
+        ("days_per_week", "Days a week"),
+        ("min_hours_between_sessions", "Shortest gap between sessions (hours)"),
+    ]:
+        assert re.search(rf'<label\s+for="id_{field}"[^>]*>\s*{re.escape(label)}', body), field
+    for raw in ("Stage min", "Hip flexion max deg", "Hold s min", "Rest s", "Min hours"):
+        assert raw not in body
+
+
+def test_a_clinic_exercise_without_a_frequency_shows_no_stray_separator(world, patient):
+    wall_sit = {
+        "name": "Wall sit hold", "stage_min": "2", "stage_max": "2", "hip_flexion_max_deg": "20",
+        "dose_type": "isometric_hold", "days_per_week": "5", "min_hours_between_sessions": "0",
+        "patient_text": "Sit against a wall.",
+    }  # fmt: skip
+    assert (
+        client_for(world.admin).post(reverse("rehab:exercise_create"), wall_sit).status_code == 302
+    )
+    own = Exercise.objects.get(clinic=world.clinic)
+    assert own.frequency == ""  # the clinic's form does not ask for it
+    plan = plans.create_from_template(patient, 2, world.physio)
+    plans.add_exercise(plan, plan.lock_version, own, world.physio)
+    body = client_for(world.physio).get(_plan_url("rehab:plan", plan)).content.decode()
+    assert '<p class="small mb-2">Hip flexion ≤20°</p>' in body
+    assert " · </p>" not in body
+    hsr = library_v1.BY_CODE["S2-07"]  # a built-in exercise still says how often
+    assert f"Hip flexion {hsr.hip_flexion_text} · {html.escape(hsr.frequency)}</p>" in body

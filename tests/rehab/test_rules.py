@@ -751,6 +751,47 @@ def test_explain_headline(facts, start):
     assert "Source: PROTOCOL" in lines[0]
 
 
+@pytest.mark.parametrize(
+    ("facts", "params", "text"),
+    [
+        (
+            review(days_in_stage=1, sessions_in_stage=1),
+            DEFAULT,
+            "Time in stage 1 day, 1 session (needs at least 21 days and 8 sessions)",
+        ),
+        (
+            review(days_in_stage=2, sessions_in_stage=0),
+            replace(DEFAULT, MIN_DAYS=(7, 1, 21, 28), MIN_SESSIONS=(5, 1, 8, 8)),
+            "Time in stage 2 days, 0 sessions (needs at least 1 day and 1 session)",
+        ),
+        (
+            review(stage=4, days_in_stage=1, sessions_in_stage=1),
+            DEFAULT,
+            "Time in stage 1 day, 1 plyometric session "
+            "(needs at least 28 days and 8 plyometric sessions)",
+        ),
+    ],
+)
+def test_time_in_stage_reads_in_the_singular_for_one(facts, params, text):
+    p6 = next(c for c in decide(facts, params).criteria if c.code == "P6")
+    assert p6.text == text
+
+
+def test_a_second_flare_within_one_day_reads_in_the_singular():
+    params = replace(DEFAULT, REPEAT_FLARE_WINDOW=1)
+    lines = explain(decide(review(ex_pain=6, days_since_last_regress=1), params))
+    assert lines[0].startswith("Refer (ROUTINE): second flare within 1 day of the last")
+
+
+def test_a_parameter_compared_with_another_is_called_by_the_words_given():
+    params = replace(DEFAULT, EX_PAIN_OK=6)
+    assert params.validate()["EX_PAIN_REGRESS"] == "must be higher than EX_PAIN_OK (6)"
+    words = {"EX_PAIN_OK": "the highest exercise pain that allows progressing"}
+    assert params.validate(words)["EX_PAIN_REGRESS"] == (
+        "must be higher than the highest exercise pain that allows progressing (6)"
+    )
+
+
 def test_a_red_flag_referral_reads_in_words_and_its_stored_line_keeps_the_codes():
     d = decide(review(red_flags=("RF_NIGHT_PAIN", "RF_SYSTEMIC", "RF_MEDICATION")))
     night, systemic = RED_FLAGS["RF_NIGHT_PAIN"].label, RED_FLAGS["RF_SYSTEMIC"].label
