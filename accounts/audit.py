@@ -1,7 +1,8 @@
 """Writing the audit trail (SECURITY.md "audit").
 
 Call ``record`` inside the transaction that makes the change, so the row commits or rolls
-back with it. Never pass clinical values or tokens: the row names the patient by public id.
+back with it. Never pass clinical values or tokens: the row names the patient by public id,
+and a ``reason`` is the label of a fixed choice, never text someone typed.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def record(
     actor: User | None = None,
     clinic: Clinic | None = None,
     label: str = "",
+    reason: str = "",
 ) -> AuditEvent:
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
@@ -53,4 +55,5 @@ def record(
         outcome=outcome,
         ip_address=ip,
         route=route,
+        reason=reason[:100],
     )

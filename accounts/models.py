@@ -266,6 +266,9 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     # The URL pattern, never the path itself: paths of patient links carry tokens.
     route = models.CharField(max_length=200, blank=True)
+    # Why, where an action asks for it: the label of a fixed choice (archiving a patient),
+    # never typed text, which could hold clinical values.
+    reason = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -766,3 +766,47 @@ class PatientSearchForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         style_filter_widgets(self)
+
+
+#: Why a patient is archived. The audit trail keeps the label chosen, never typed text (it
+#: may hold no clinical values, SECURITY.md "audit"); a note goes to the patient's history.
+ARCHIVE_REASONS = [
+    ("completed", "Discharged: the programme is completed"),
+    ("stopped", "Stopped attending, or chose not to continue"),
+    ("transferred", "Care moved to another clinic or clinician"),
+    ("referred", "Referred on and discharged from this programme"),
+    ("duplicate", "Duplicate or mistaken record"),
+    ("other", "Another reason (say which in the note)"),
+]
+
+#: The patient's history keeps "Archived: <note>" in a column of 100 characters.
+ARCHIVE_NOTE_LENGTH = 90
+
+
+class ArchiveForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Why is this patient being archived?",
+        choices=ARCHIVE_REASONS,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose why the patient is being archived."},
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=ARCHIVE_NOTE_LENGTH,
+        validators=[validate_name],
+        help_text=(
+            f"Required for another reason; at most {ARCHIVE_NOTE_LENGTH} characters. Kept in "
+            "the patient's record history, not in the audit trail."
+        ),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("reason") == "other" and not data.get("note") and "note" not in self.errors:
+            self.add_error("note", "Say in a few words why the patient is being archived.")
+        return data
+
+    @property
+    def reason_label(self) -> str:
+        return dict(ARCHIVE_REASONS)[self.cleaned_data["reason"]]

@@ -92,20 +92,39 @@ def latest_signed_visit(patient: Patient) -> Assessment | None:
 
 
 @transaction.atomic
-def archive_patient(patient: Patient, user: User) -> None:
-    """Records are kept forever: a patient is archived, never deleted (SECURITY.md)."""
-    patient.archived_at = timezone.now()
-    patient._change_reason = "Archived"  # type: ignore[attr-defined]
-    patient.save(update_fields=["archived_at", "updated_at"])
-    audit.record(None, "patient_archived", actor=user, patient=patient)
+def archive_patient(patient: Patient, user: User, reason: str, note: str = "") -> bool:
+    """Records are kept forever: a patient is archived, never deleted (SECURITY.md).
+
+    ``reason`` is the label of a fixed choice and goes into the audit row; ``note`` (typed,
+    so possibly clinical) goes only into the patient's history. Archiving an archived patient
+    (a second tab, a double submit) changes nothing and returns False.
+    """
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    if locked.is_archived:
+        patient.archived_at = locked.archived_at
+        return False
+    locked.archived_at = timezone.now()
+    locked._change_reason = f"Archived: {note or reason}"[:100]  # type: ignore[attr-defined]
+    locked.save(update_fields=["archived_at", "updated_at"])
+    audit.record(None, "patient_archived", actor=user, patient=locked, reason=reason)
+    patient.archived_at = locked.archived_at
+    return True
 
 
 @transaction.atomic
-def restore_patient(patient: Patient, user: User) -> None:
+def restore_patient(patient: Patient, user: User) -> bool:
+    """Back to the current patients; restoring a current patient changes nothing and
+    returns False."""
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    if not locked.is_archived:
+        patient.archived_at = None
+        return False
+    locked.archived_at = None
+    locked._change_reason = "Restored from the archive"  # type: ignore[attr-defined]
+    locked.save(update_fields=["archived_at", "updated_at"])
+    audit.record(None, "patient_restored", actor=user, patient=locked)
     patient.archived_at = None
-    patient._change_reason = "Restored from the archive"  # type: ignore[attr-defined]
-    patient.save(update_fields=["archived_at", "updated_at"])
-    audit.record(None, "patient_restored", actor=user, patient=patient)
+    return True
 
 
 class CannotInvite(Exception):

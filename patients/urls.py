@@ -10,6 +10,7 @@ urlpatterns = [
     path("<uuid:public_id>/", views.patient_detail, name="detail"),
     path("<uuid:public_id>/edit/", views.patient_edit, name="edit"),
     path("<uuid:public_id>/archive/", views.patient_archive, name="archive"),
+    path("<uuid:public_id>/restore/", views.patient_restore, name="restore"),
     path("<uuid:public_id>/invite/", views.patient_invite, name="invite"),
     path("<uuid:public_id>/assessments/new/", views.assessment_create, name="assessment_create"),
     path(

@@ -24,7 +24,7 @@ from accounts.access import require_clinic_staff
 from accounts.http import AuthenticatedHttpRequest as Request
 from pht_clinic.caching import get_or_compute
 from pht_clinic.html import NOTHING, short_date, url_maker
-from rehab import programmes, rules
+from rehab import caseload, programmes, rules
 from rehab import services as rehab_services
 from rehab.models import ACTION_LABELS, StageDecision
 
@@ -36,6 +36,7 @@ from .forms import (
     NEURO_FLAGS,
     RED_FLAG_LABELS,
     AmendmentForm,
+    ArchiveForm,
     AssessmentForm,
     PatientContactForm,
     PatientForm,
@@ -112,15 +113,45 @@ def patient_edit(request: Request, public_id: str) -> HttpResponse:
     return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
 
 
-@require_POST
 def patient_archive(request: Request, public_id: str) -> HttpResponse:
+    """Archiving asks first (GET): what it does, what would drop out of the caseload queues
+    unseen, and why (the reason goes into the audit row). Only the POST archives, and
+    archiving an archived patient (a second tab) changes nothing."""
     patient = get_patient_for_user(request, public_id, "archive")
     if patient.is_archived:
-        services.restore_patient(patient, request.user)
+        return _already_archived(request, patient)
+    data = request.POST if request.method == "POST" else pending_form.pop(request)
+    form = ArchiveForm(data)
+    if request.method == "POST" and form.is_valid():
+        if not services.archive_patient(
+            patient, request.user, form.reason_label, form.cleaned_data["note"]
+        ):
+            return _already_archived(request, patient)
+        messages.success(request, f"{patient.full_name} has been archived. Their records are kept.")
+        return redirect("patients:detail", patient.public_id)
+    concerns = caseload.archiving_concerns(patient, clinic_today(patient.clinic))
+    return render(
+        request,
+        "patients/patient_archive.html",
+        {"patient": patient, "form": form, "concerns": concerns},
+    )
+
+
+def _already_archived(request: Request, patient: Patient) -> HttpResponse:
+    messages.info(request, f"{patient.full_name} was already archived: nothing has changed.")
+    return redirect("patients:detail", patient.public_id)
+
+
+@require_POST
+def patient_restore(request: Request, public_id: str) -> HttpResponse:
+    """One click: restoring hides nothing. Restoring a current patient changes nothing."""
+    patient = get_patient_for_user(request, public_id, "archive")
+    if services.restore_patient(patient, request.user):
         messages.success(request, f"{patient.full_name} is back in the current list.")
     else:
-        services.archive_patient(patient, request.user)
-        messages.success(request, f"{patient.full_name} has been archived. Their records are kept.")
+        messages.info(
+            request, f"{patient.full_name} is already in the current list: nothing has changed."
+        )
     return redirect("patients:detail", patient.public_id)
 
 
@@ -421,6 +452,8 @@ def _valid(request: Request, form: AssessmentForm) -> bool:
 
 def assessment_create(request: Request, public_id: str) -> HttpResponse:
     patient = get_patient_for_user(request, public_id, "edit_clinical")
+    if patient.is_archived:
+        return _refuse_archived(request, patient)
     data = request.POST if request.method == "POST" else pending_form.pop(request)
     prefill = None
     if data is None and patient.stage is not None:
@@ -448,6 +481,22 @@ def assessment_create(request: Request, public_id: str) -> HttpResponse:
         "patients/assessment_form.html",
         {"form": form, "patient": patient, "amend": None, "waiting": waiting},
     )
+
+
+def _refuse_archived(request: Request, patient: Patient) -> HttpResponse:
+    """No new visits for an archived patient: nobody's queue would show its recommendation.
+    Entries posted meanwhile (a colleague archived the patient) are kept for this page, as
+    after a timed-out session, and come back if the patient is restored."""
+    kept = pending_form.capture(request) if request.method == "POST" else None
+    if kept:
+        pending_form.stash(request, kept)
+    messages.error(
+        request,
+        f"{patient.full_name} is archived, so no assessment can be recorded. Restore them "
+        "first if they are back in your care"
+        + (": your entries are kept and come back when you open the form again." if kept else "."),
+    )
+    return redirect("patients:detail", patient.public_id)
 
 
 def assessment_edit(request: Request, public_id: str, assessment_id: str) -> HttpResponse:

@@ -40,6 +40,7 @@ from django.db.models.functions import Coalesce
 from accounts.models import Clinic, User
 from patients.models import Assessment, Patient
 from pht_clinic.caching import safely
+from pht_clinic.html import short_date
 
 from .models import ACTION_LABELS, CaseStatus, StageDecision, parameters_for
 
@@ -211,6 +212,47 @@ def queues(
             base,
         ),
     ]
+
+
+def archiving_concerns(patient: Patient, today: date) -> list[str]:
+    """What would drop out of every caseload queue, unseen, if the patient were archived:
+    a recommendation still waiting for the physiotherapist, a referral, a paused programme,
+    a recent flare. The confirmation page warns of each (statuses, no clinical detail)."""
+    concerns = []
+    pending = list(patient.decisions.filter(status=StageDecision.Status.PENDING))
+    for decision in pending:
+        when = short_date(decision.visit_date)
+        if decision.engine_action == "REFER":
+            kind = "a referral on red flags" if decision.red_flag_referral else "a referral"
+            urgency = f" ({decision.engine_urgency.lower()})" if decision.engine_urgency else ""
+            concerns.append(
+                f"The rules recommend {kind}{urgency} at the visit of {when}, and nobody has "
+                "confirmed it yet."
+            )
+        else:
+            concerns.append(
+                f"The recommendation of {when} "
+                f"({ACTION_LABELS.get(decision.engine_action, decision.engine_action)}) is still "
+                "waiting for a physiotherapist to confirm or override it."
+            )
+    case = CaseStatus.objects.filter(patient=patient).select_related("decision").first()
+    if case and case.decision_action == "REFER" and case.decision not in pending:
+        urgency = CaseStatus.URGENCY_OF_RANK.get(case.urgency_rank, "")
+        concerns.append(
+            f"The latest decision is a referral{f' ({urgency.lower()})' if urgency else ''}: "
+            "the patient is in the caseload's queue of red flags and referrals."
+        )
+    if patient.status == Patient.Status.PAUSED:
+        concerns.append(
+            "The programme is paused after a referral: the patient is waiting to be seen."
+        )
+    flare_since = today - timedelta(days=FLARE_WINDOW_DAYS)
+    if case and case.last_flare_on and case.last_flare_on >= flare_since:
+        concerns.append(
+            f"A flare was recorded on {short_date(case.last_flare_on)} (a regression, "
+            "an amber response or a diary flag)."
+        )
+    return concerns
 
 
 SORTS = {

@@ -243,6 +243,8 @@ def _diary(
     """A save redirects to the diary without ?day (POST/redirect/GET): the page then says
     which day was saved and opens on today, as the address says, and reloading it does not
     post again. A form with errors, or held before replacing a saved entry, is shown again."""
+    if patient.is_archived:
+        return _diary_closed(request, patient, template_context)
     today = clinic_today(patient.clinic)
     first_day = plan.issued_at.astimezone(patient.clinic.tzinfo).date() if plan.issued_at else None
 
@@ -320,6 +322,23 @@ def _diary(
             "first_day": first_day,
         },
         status=200,
+    )
+
+
+def _diary_closed(request: HttpRequest, patient: Patient, template_context: dict) -> HttpResponse:
+    """An archived patient's diary takes no entries: nobody would see them, so the page says
+    the programme with the clinic has ended and to call the clinic about symptoms, rather
+    than "your physiotherapist can see this entry now"."""
+    request.session.pop(_saved_key(patient), None)
+    return render(
+        request,
+        "public/diary_closed.html",
+        {
+            **template_context,
+            "patient": patient,
+            "clinic": patient.clinic,
+            "refused_entry": request.method == "POST",
+        },
     )
 
 

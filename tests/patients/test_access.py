@@ -27,7 +27,8 @@ def urls(patient, assessment):
     return {
         "detail": ("get", reverse("patients:detail", args=[p])),
         "edit": ("get", reverse("patients:edit", args=[p])),
-        "archive": ("post", reverse("patients:archive", args=[p])),
+        "archive": ("get", reverse("patients:archive", args=[p])),
+        "restore": ("post", reverse("patients:restore", args=[p])),
         "assessment_create": ("get", reverse("patients:assessment_create", args=[p])),
         "assessment": ("get", reverse("patients:assessment", args=[p, a])),
         "assessment_edit": ("get", reverse("patients:assessment_edit", args=[p, a])),
@@ -41,7 +42,8 @@ EXPECTED = {
     #                    physio colleague other admin patient anonymous
     "detail": (200, 200, 404, 200, 302, 302),
     "edit": (200, 200, 404, 200, 403, 302),
-    "archive": (302, 302, 404, 302, 403, 302),
+    "archive": (200, 200, 404, 200, 403, 302),
+    "restore": (302, 302, 404, 302, 403, 302),
     "assessment_create": (200, 200, 404, 403, 403, 302),
     "assessment": (200, 200, 404, 403, 403, 302),
     "assessment_edit": (200, 200, 404, 403, 403, 302),

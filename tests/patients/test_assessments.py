@@ -215,7 +215,9 @@ def test_the_form_shows_the_current_stage_load_test_first_and_last_values(world,
 
 def test_a_patient_with_records_is_archived_never_deleted(world, patient):
     make_assessment(patient, world.physio, visit_date="2026-01-05")
-    response = client_for(world.physio).post(reverse("patients:archive", args=[patient.public_id]))
+    response = client_for(world.physio).post(
+        reverse("patients:archive", args=[patient.public_id]), {"reason": "completed"}
+    )
     assert response.status_code == 302
     patient.refresh_from_db()
     assert patient.is_archived and Assessment.objects.filter(patient=patient).exists()

@@ -75,7 +75,7 @@ def test_a_post_without_a_csrf_token_is_refused(world):
 POST_ONLY = [
     r for r in app_routes()
     if r.name in {
-        "patients:archive", "patients:invite", "rehab:decision_confirm", "rehab:plan_create",
+        "patients:restore", "patients:invite", "rehab:decision_confirm", "rehab:plan_create",
         "rehab:plan_save", "rehab:plan_add", "rehab:plan_issue", "rehab:plan_revise",
         "rehab:programme_request", "rehab:link_create", "rehab:link_revoke", "rehab:reassign",
         "rehab:exercise_toggle", "staff_deactivate", "staff_reactivate", "logout",

@@ -96,7 +96,8 @@ expect("patients:list", **STAFF)
 expect("patients:create", **STAFF)
 expect("patients:detail", **{**STAFF, **THEIR_PATIENT, "patient": L})  # patients: dashboard
 expect("patients:edit", **{**STAFF, **THEIR_PATIENT})
-expect("patients:archive", "post", **{**STAFF, "star": L, **THEIR_PATIENT})
+expect("patients:archive", **{**STAFF, **THEIR_PATIENT})  # the confirmation page
+expect("patients:restore", "post", **{**STAFF, "star": L, **THEIR_PATIENT})
 expect("patients:invite", "post", **CLINICAL_POST)
 expect("patients:assessment_create", **CLINICAL)
 expect("patients:assessment", **CLINICAL_LEAD_READS)
