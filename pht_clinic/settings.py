@@ -85,6 +85,10 @@ MIDDLEWARE = [
 ROOT_URLCONF = "pht_clinic.urls"
 WSGI_APPLICATION = "pht_clinic.wsgi.application"
 
+# Why a record changed (an amendment's reason, up to 500 characters) is kept whole in the
+# history: django-simple-history's default column holds 100, and a longer reason failed.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

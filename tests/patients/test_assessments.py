@@ -538,3 +538,16 @@ def test_the_amendment_history_names_a_field_as_the_form_does(world, patient):
         reverse("patients:assessment", args=[patient.public_id, assessment.public_id])
     )
     assert "knee flexion strength, right (N): \u2013 → 250.0" in page.content.decode()
+
+
+def test_an_amendment_reason_of_the_longest_allowed_length_is_kept_whole(world, patient):
+    """The form takes 500 characters; the history's column took 100 (a 500 on PostgreSQL)."""
+    assessment = make_assessment(patient, world.physio, visit_date="2026-01-05")
+    url = reverse("patients:assessment_edit", args=[patient.public_id, assessment.public_id])
+    reason = ("Sitting time corrected after the patient rang back. " * 10)[:500]
+    changed = assessment_post(
+        visit_type="initial", visit_date="2026-01-05", sitting_tolerance_min="41", reason=reason
+    )
+    assert client_for(world.physio).post(url, changed).status_code == 302
+    latest = assessment.history.order_by("-history_id").first()
+    assert latest.history_change_reason == f"Amendment: {reason}"
