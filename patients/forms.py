@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from pht_clinic import formfields
 
-from . import visah
+from . import search, visah
 from .models import (
     RED_FLAG_CHOICES,
     RED_FLAG_CODES,
@@ -125,6 +125,15 @@ class PatientForm(forms.ModelForm):
         for name in ("first_name", "last_name", "sport_activity", "phone"):
             if name in self.fields:
                 self.fields[name].validators.append(validate_name)
+        #: Patients already recorded with the same name and date of birth (clean()).
+        self.duplicates: list[Patient] = []
+        if self.instance.pk is None:
+            # Asked for only when a possible duplicate is found (clean() shows the box).
+            self.fields["different_person"] = forms.BooleanField(
+                required=False,
+                widget=forms.HiddenInput,
+                label="This is a different person with the same name and date of birth",
+            )
         for name, low, high, unit in (
             ("symptom_duration_weeks", 0, 520, "weeks"),
             ("height_cm", 50, 250, "cm"),
@@ -148,6 +157,31 @@ class PatientForm(forms.ModelForm):
                     "must be before it."
                 )
         return dob
+
+    def clean(self) -> dict[str, Any]:
+        """A new patient with the name and date of birth of one already recorded (a form
+        sent twice, or the same person added again) is saved only once the clinician
+        confirms that they are a different person."""
+        data = super().clean() or {}
+        first, last, dob = (data.get(k) for k in ("first_name", "last_name", "date_of_birth"))
+        if "different_person" not in self.fields or not (first and last and dob):
+            return data
+        self.duplicates = list(
+            Patient.objects.filter(
+                clinic=self.clinic,
+                date_of_birth=dob,
+                search_name=search.searched(f"{first} {last}"),
+            ).order_by("created_at")
+        )
+        if self.duplicates and not data.get("different_person"):
+            self.fields["different_person"].widget = forms.CheckboxInput()
+            self.add_error(
+                "different_person",
+                "A patient with this name and date of birth is already recorded (listed "
+                "above). Open their record instead, or tick this box if this is a different "
+                "person.",
+            )
+        return data
 
 
 class PatientContactForm(PatientForm):

@@ -342,3 +342,25 @@ def test_more_sessions_done_than_prescribed_is_refused_beside_the_field(world, p
     assert not Assessment.objects.exists()
     data["sessions_done_since_last"] = "10"
     assert client_for(world.physio).post(url, data).status_code == 302
+
+
+def test_a_patient_added_twice_is_saved_once_unless_confirmed_as_another_person(world):
+    """A form sent twice (Back and Save, two tabs) or the same person added again: the
+    second is shown the record already there and saved only when confirmed."""
+    client = client_for(world.physio)
+    url = reverse("patients:create")
+    assert client.post(url, patient_post(world)).status_code == 302
+    again = client.post(url, patient_post(world, first_name="ANA", last_name="souza"))
+    assert again.status_code == 200
+    body = again.content.decode()
+    first = Patient.objects.get()
+    assert f'href="/patients/{first.public_id}/"' in body
+    assert 'type="checkbox" name="different_person"' in body
+    assert "already recorded" in again.context["form"].errors["different_person"][0]
+    assert Patient.objects.count() == 1
+    confirmed = client.post(url, patient_post(world, different_person="on"))
+    assert confirmed.status_code == 302
+    assert Patient.objects.count() == 2
+    other_birthday = client.post(url, patient_post(world, date_of_birth="1981-05-02"))
+    assert other_birthday.status_code == 302  # not the same person: no question asked
+    assert 'type="checkbox" name="different_person"' not in client.get(url).content.decode()
