@@ -292,6 +292,9 @@ class ClinicExerciseForm(forms.ModelForm):
         times = data.get("times_per_day")
         if times is not None and not 1 <= times <= 5:
             self.add_error("times_per_day", TIMES_PER_DAY_ERROR)
+        rest = data.get("min_hours_between_sessions")
+        if rest is not None and not 0 <= rest <= 168:  # the longest in PROTOCOL 2 is 72 h
+            self.add_error("min_hours_between_sessions", "Enter 0 to 168 hours (a week).")
         self._check_stages(data)
         if not data.get("hip_flexion_text") and hip is not None:
             # The library and the printout show this text (an empty one reads as a dash).

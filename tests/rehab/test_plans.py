@@ -801,3 +801,21 @@ def test_a_clinic_exercise_without_a_frequency_shows_no_stray_separator(world, p
     assert " · </p>" not in body
     hsr = library_v1.BY_CODE["S2-07"]  # a built-in exercise still says how often
     assert f"Hip flexion {hsr.hip_flexion_text} · {html.escape(hsr.frequency)}</p>" in body
+
+
+@pytest.mark.parametrize(("typed", "refused"), [("168", False), ("169", True), ("999999", True)])
+def test_the_gap_between_sessions_is_at_most_a_week(world, typed, refused):
+    hold = {
+        "name": "Wall press hold", "stage_min": "1", "stage_max": "1", "hip_flexion_max_deg": "0",
+        "dose_type": "isometric_hold", "days_per_week": "1", "min_hours_between_sessions": typed,
+        "patient_text": "Press your heel into the wall.",
+    }  # fmt: skip
+    response = client_for(world.admin).post(reverse("rehab:exercise_create"), hold)
+    if refused:
+        assert response.status_code == 200
+        errors = response.context["form"].errors["min_hours_between_sessions"]
+        assert errors == ["Enter 0 to 168 hours (a week)."]
+        assert not Exercise.objects.filter(clinic=world.clinic).exists()
+    else:
+        assert response.status_code == 302
+        assert Exercise.objects.get(clinic=world.clinic).min_hours_between_sessions == 168
