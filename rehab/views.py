@@ -561,7 +561,10 @@ def link_sheet(request: Request, public_id: str, plan_id: str, link_id: int) -> 
 @require_POST
 def link_revoke(request: Request, public_id: str, plan_id: str, link_id: int) -> HttpResponse:
     plan = get_plan_for_user(request, public_id, plan_id, "edit_clinical")
-    link = get_object_or_404(plan.links, pk=link_id, revoked_at__isnull=True)
-    programmes.revoke_link(link, request.user)
-    messages.success(request, "The link has been revoked: it no longer opens the programme.")
+    link = get_object_or_404(plan.links, pk=link_id)
+    if link.revoked_at is not None:  # a second tab, or the button sent twice
+        messages.info(request, "That link was already revoked: it no longer opens anything.")
+    else:
+        programmes.revoke_link(link, request.user)
+        messages.success(request, "The link has been revoked: it no longer opens the programme.")
     return _links_section(plan)

@@ -178,3 +178,15 @@ def test_links_made_before_migration_0012_keep_working(world, plan):
     link.refresh_from_db()
     assert link.token_given_at == link.created_at
     assert programmes.find_link(token) == link
+
+
+def test_revoking_a_link_twice_says_it_was_already_revoked(world, plan):
+    link, _ = programmes.start_link(plan, world.physio)
+    url = reverse("rehab:link_revoke", args=[plan.patient.public_id, plan.public_id, link.pk])
+    client = client_for(world.physio)
+    first = client.post(url, follow=True)
+    assert "The link has been revoked" in first.content.decode()
+    second = client.post(url, follow=True)
+    assert second.status_code == 200
+    assert "That link was already revoked" in second.content.decode()
+    assert AuditEvent.objects.filter(action="patient_link_revoked").count() == 1
