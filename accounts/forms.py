@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import re
-import unicodedata
 import zoneinfo
 from typing import Any
 
@@ -15,6 +13,7 @@ from django.db.models import Q
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from patients.validators import validate_phone, validate_plain_text
 from pht_clinic import formfields
 from rehab import rules
 
@@ -28,20 +27,6 @@ TIME_ZONE_CHOICES = [
 ]
 ROLE_CHOICES = [(role.value, role.label) for role in STAFF_ROLES]
 VISAH_ITEMS = range(1, 9)
-
-# Bidirectional overrides and isolates can make text display as something else.
-_BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
-_PHONE = re.compile(r"^\+?[0-9 ()\-.]{6,40}$")
-
-
-def validate_plain_text(value: str, *, multiline: bool = False) -> None:
-    allowed = {"\n", "\r", "\t"} if multiline else set()
-    for char in value:
-        if char not in allowed and (char in _BIDI_CONTROLS or unicodedata.category(char) == "Cc"):
-            raise ValidationError(
-                "Remove the invisible control characters (for example text-direction "
-                "overrides or pasted control codes)."
-            )
 
 
 def validate_new_email(value: str) -> str:
@@ -142,8 +127,8 @@ class ClinicSettingsForm(forms.ModelForm):
 
     def clean_phone(self) -> str:
         phone = self.cleaned_data["phone"]
-        if phone and not (_PHONE.match(phone) and sum(c.isdigit() for c in phone) >= 6):
-            raise ValidationError("Enter a phone number of digits, spaces and + ( ) - only.")
+        if phone:
+            validate_phone(phone)
         return phone
 
     def save(self, commit: bool = True) -> Clinic:

@@ -21,7 +21,7 @@ from .models import (
     LoadTest,
     Patient,
 )
-from .validators import validate_name, validate_notes
+from .validators import validate_name, validate_notes, validate_phone
 
 PAIN_HELP = "0 = no pain, 10 = worst imaginable"
 
@@ -125,6 +125,7 @@ class PatientForm(forms.ModelForm):
         for name in ("first_name", "last_name", "sport_activity", "phone"):
             if name in self.fields:
                 self.fields[name].validators.append(validate_name)
+        self.fields["phone"].validators.append(validate_phone)
         #: Patients already recorded with the same name and date of birth (clean()).
         self.duplicates: list[Patient] = []
         if self.instance.pk is None:

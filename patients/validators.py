@@ -1,5 +1,6 @@
 """Checks for free text typed into the app (SECURITY.md "Kinds of bad input")."""
 
+import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
@@ -26,3 +27,13 @@ def validate_name(value: str) -> None:
 
 def validate_notes(value: str) -> None:
     validate_plain_text(value, multiline=True)
+
+
+_PHONE = re.compile(r"^\+?[0-9 ()\-.]{6,40}$")
+
+
+def validate_phone(value: str) -> None:
+    """Digits, spaces and + ( ) - . only, with at least 6 digits (a clinic's or a
+    patient's number; the app shows it as a tel: link)."""
+    if not (_PHONE.match(value) and sum(c.isdigit() for c in value) >= 6):
+        raise ValidationError("Enter a phone number of digits, spaces and + ( ) - only.")

@@ -364,3 +364,21 @@ def test_a_patient_added_twice_is_saved_once_unless_confirmed_as_another_person(
     other_birthday = client.post(url, patient_post(world, date_of_birth="1981-05-02"))
     assert other_birthday.status_code == 302  # not the same person: no question asked
     assert 'type="checkbox" name="different_person"' not in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("typed", "accepted"),
+    [("+44 20 7946 0958", True), ("(020) 7946-0958", True), ("<script>", False), ("12", False)],
+)
+def test_a_patients_phone_number_is_digits_and_spacing(world, typed, accepted):
+    response = client_for(world.physio).post(
+        reverse("patients:create"), patient_post(world, phone=typed)
+    )
+    if accepted:
+        assert response.status_code == 302
+        assert Patient.objects.get().phone == typed
+    else:
+        assert response.context["form"].errors["phone"] == [
+            "Enter a phone number of digits, spaces and + ( ) - only."
+        ]
+        assert not Patient.objects.exists()
