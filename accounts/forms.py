@@ -381,8 +381,7 @@ class StaffChoiceField(forms.ModelChoiceField):
         label = f"{obj.display_name} ({obj.username})"
         if obj.is_active:
             return label
-        # An invited person who never set a password is not "deactivated" (staff list wording).
-        return f"{label}, {'deactivated' if obj.has_usable_password() else 'invited'}"
+        return f"{label}, {obj.inactive_word}"
 
 
 class AuditFilterForm(forms.Form):

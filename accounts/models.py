@@ -113,6 +113,12 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.name_of(self.first_name, self.last_name, self.username)
 
+    @property
+    def inactive_word(self) -> str:
+        """Why an inactive account cannot log in, as staff pages say it: "invited" until the
+        person has set a password (accounts.services.invite_staff), "deactivated" after."""
+        return "deactivated" if self.has_usable_password() else "invited"
+
     @staticmethod
     def name_of(first_name: str, last_name: str, username: str) -> str:
         """How staff are named on pages, from the three columns (for rows read as values)."""

@@ -70,9 +70,7 @@ class PhysioChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         if obj.is_active:
             return str(obj.display_name)
-        # An invited person who has not yet set a password is not "deactivated"
-        # (accounts.services.invite_staff; as accounts.forms.StaffChoiceField says it).
-        return f"{obj.display_name} ({'deactivated' if obj.has_usable_password() else 'invited'})"
+        return f"{obj.display_name} ({obj.inactive_word})"
 
 
 class PatientForm(forms.ModelForm):
