@@ -111,6 +111,22 @@ def get_plan_for_user(
         raise not_found(request, patient) from None
 
 
+ARCHIVED_PLANS = (
+    "{name} is archived, so their plans can be read but not changed. Restore them on their "
+    "page first if they are back in your care."
+)
+
+
+def _refuse_archived(request: Request, patient: Patient) -> HttpResponse | None:
+    """An archived patient is in nobody's caseload, so nobody would follow up a plan made or
+    changed for them: their plans are read-only until they are restored. Their issued
+    programme can still be printed and handed over (a discharged patient keeps it)."""
+    if not patient.is_archived:
+        return None
+    messages.error(request, ARCHIVED_PLANS.format(name=patient.full_name))
+    return redirect("rehab:plans", patient.public_id)
+
+
 def _bridge_candidates(patient: Patient, stage: int) -> QuerySet[Exercise]:
     """Exercises of the current plan that are safe for the new stage (PROTOCOL 3.5)."""
     current = patient.plans.filter(status=Plan.Status.ISSUED).first()
@@ -142,6 +158,7 @@ def _plan_list_page(
         "patient": patient,
         "versions": versions,
         "clinical": request.user.is_physio,
+        "changeable": request.user.is_physio and not patient.is_archived,
         "draft": next((p for p in versions if p.is_draft), None),
         "current": next((p for p in versions if p.status == Plan.Status.ISSUED), None),
         "latest_decision": latest,
@@ -161,6 +178,8 @@ def _plan_list_page(
 @require_POST
 def plan_create(request: Request, public_id: str) -> HttpResponse:
     patient = get_patient_for_user(request, public_id, "edit_clinical")
+    if refused := _refuse_archived(request, patient):
+        return refused
     if patient.stage is None:
         messages.error(request, "Confirm the first stage decision before building a plan.")
         return redirect("rehab:plans", patient.public_id)
@@ -214,6 +233,7 @@ def _plan_context(plan: Plan, formset: Any = None, add_form: Any = None) -> dict
     return {
         "plan": plan,
         "patient": plan.patient,
+        "editable": plan.is_draft and not plan.patient.is_archived,
         "job": latest_job,
         "links": links,
         "has_diary_link": any(link.purpose == PatientLink.Purpose.DIARY for link in links),
@@ -235,6 +255,8 @@ def plan_detail(request: Request, public_id: str, plan_id: str) -> HttpResponse:
 @require_POST
 def plan_save(request: Request, public_id: str, plan_id: str) -> HttpResponse:
     plan = get_plan_for_user(request, public_id, plan_id, "edit_clinical")
+    if refused := _refuse_archived(request, plan.patient):
+        return refused
     if not plan.is_draft:
         messages.error(request, "An issued plan is frozen: make a new version to change it.")
         return redirect("rehab:plan", plan.patient.public_id, plan.public_id)
@@ -319,6 +341,8 @@ def _lock_version(request: Request) -> int | None:
 @require_POST
 def plan_add(request: Request, public_id: str, plan_id: str) -> HttpResponse:
     plan = get_plan_for_user(request, public_id, plan_id, "edit_clinical")
+    if refused := _refuse_archived(request, plan.patient):
+        return refused
     exercises = Exercise.objects.for_clinic(plan.patient.clinic)
     form = AddExerciseForm(request.POST, exercises=exercises)
     lock_version = _lock_version(request)
@@ -346,6 +370,8 @@ def plan_add(request: Request, public_id: str, plan_id: str) -> HttpResponse:
 @require_POST
 def plan_issue(request: Request, public_id: str, plan_id: str) -> HttpResponse:
     plan = get_plan_for_user(request, public_id, plan_id, "edit_clinical")
+    if refused := _refuse_archived(request, plan.patient):
+        return refused
     if not plan.is_draft:
         messages.error(request, "Only a draft can be issued.")
         return redirect("rehab:plan", plan.patient.public_id, plan.public_id)
@@ -369,6 +395,8 @@ def plan_issue(request: Request, public_id: str, plan_id: str) -> HttpResponse:
 @require_POST
 def plan_revise(request: Request, public_id: str, plan_id: str) -> HttpResponse:
     plan = get_plan_for_user(request, public_id, plan_id, "edit_clinical")
+    if refused := _refuse_archived(request, plan.patient):
+        return refused
     form = ReduceDoseForm(request.POST)
     try:
         if "percent" in request.POST:

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from patients.forms import clinic_today
 from patients.models import Patient
@@ -819,3 +820,59 @@ def test_the_gap_between_sessions_is_at_most_a_week(world, typed, refused):
     else:
         assert response.status_code == 302
         assert Exercise.objects.get(clinic=world.clinic).min_hours_between_sessions == 168
+
+
+# -- An archived patient's plans are read-only ------------------------------------------------
+
+
+def _archive(patient):
+    Patient.objects.filter(pk=patient.pk).update(archived_at=timezone.now())
+    patient.refresh_from_db()
+
+
+@pytest.mark.parametrize("action", ["rehab:plan_save", "rehab:plan_add", "rehab:plan_issue"])
+def test_a_draft_of_an_archived_patient_is_not_changed_and_the_page_says_why(
+    world, patient, action
+):
+    plan = plans.create_from_template(patient, 2, world.physio)
+    _archive(patient)
+    client = client_for(world.physio)
+    before = [(i.pk, i.sets) for i in plan.items.all()]
+    data = _formset(plan, **{"items-0-sets": "4"}) | {"exercise": ""}
+    response = client.post(_plan_url(action, plan), data, follow=True)
+    plan.refresh_from_db()
+    assert plan.is_draft and [(i.pk, i.sets) for i in plan.items.all()] == before
+    html = response.content.decode()
+    assert "is archived, so their plans can be read but not changed" in html
+    page = client.get(_plan_url("rehab:plan", plan)).content.decode()
+    assert "this plan can be read but not changed" in page
+    assert 'id="plan-form"' not in page and "Issue this plan" not in page
+
+
+def test_no_plan_is_made_or_revised_for_an_archived_patient(world, patient):
+    draft = plans.create_from_template(patient, 2, world.physio)
+    issued = plans.issue(draft, draft.lock_version, world.physio)
+    _archive(patient)
+    client = client_for(world.physio)
+    client.post(reverse("rehab:plan_create", args=[patient.public_id]))
+    client.post(_plan_url("rehab:plan_revise", issued), {"percent": "10"})
+    client.post(_plan_url("rehab:plan_revise", issued))
+    assert list(Plan.objects.filter(patient=patient)) == [issued]
+    page = client.get(reverse("rehab:plans", args=[patient.public_id])).content.decode()
+    assert "their plans can be read but not changed" in page
+    assert "Or change the current programme" not in page and "stage 2 template" not in page
+    assert f'href="{_plan_url("rehab:plan", issued)}"' in page  # still readable
+    detail = client.get(_plan_url("rehab:plan", issued)).content.decode()
+    assert "Make changes (new version)" not in detail
+    assert 'id="programme"' in detail  # the issued programme can still be printed
+
+
+def test_restoring_the_patient_makes_the_plans_changeable_again(world, patient):
+    plan = plans.create_from_template(patient, 2, world.physio)
+    _archive(patient)
+    client = client_for(world.physio)
+    client.post(reverse("patients:restore", args=[patient.public_id]))
+    response = client.post(
+        _plan_url("rehab:plan_save", plan), _formset(plan, **{"items-0-sets": "4"})
+    )
+    assert response.status_code == 302 and plan.items.first().sets == 4
