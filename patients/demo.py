@@ -325,10 +325,12 @@ def seed_patients(clinic: Clinic, physios: list[User], count: int) -> int:
             first_name=first,
             last_name=last,
             email=f"{first.lower()}.{index}@demo.invalid",
-            date_of_birth=date(1960 + (index * 7) % 40, 1 + index % 12, 1 + index % 27),
+            # Aged about 20 to 66: a few under 25 get the apophyseal prompt (PROTOCOL 6).
+            date_of_birth=date(1960 + (index * 7) % 47, 1 + index % 12, 1 + index % 27),
             sex=("female", "male")[index % 2],
             affected_side=("left", "right", "bilateral")[index % 3],
-            onset="gradual",
+            # Some began with an acute event: their red-flag screen prompts the avulsion one.
+            onset="acute_event" if index % 8 == 3 else "gradual",
             symptom_duration_weeks=8 + index % 40,
             sport_activity=("Running", "Football", "Walking", "Hockey", "Cycling")[index % 5],
             sport_level=("recreational", "competitive", "none", "recreational", "elite")[index % 5],

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
@@ -584,7 +585,12 @@ class AssessmentForm(forms.ModelForm):
                 "open": initial_visit or self._visah_due,
             },
             {"title": "Neurological screen", "fields": neuro, "open": False},
-            {"title": "Red flags", "fields": ["red_flags", "red_flags_none"], "open": True},
+            {
+                "title": "Red flags",
+                "fields": ["red_flags", "red_flags_none"],
+                "open": True,
+                "prompts": self.screening_prompts(),
+            },
             {
                 "title": "Other load tests",
                 "fields": test_fields(other_tests),
@@ -614,6 +620,27 @@ class AssessmentForm(forms.ModelForm):
             },
             {"title": "Clinical notes", "fields": ["notes"], "open": True},
         ]
+
+    def screening_prompts(self) -> list[str]:
+        """What this patient's record says to screen for in particular (PROTOCOL 4.1): an
+        acute-event onset prompts the avulsion screen, an age under the configured limit
+        (25 by default, PROTOCOL 6 [CFG]) the apophyseal one. Shown at every visit, as red
+        flags are screened at every visit (PROTOCOL 6)."""
+        prompts = []
+        if self.patient.onset == Patient.Onset.ACUTE_EVENT:
+            prompts.append(
+                "The pain began with an acute event: screen for an avulsion (a felt or heard "
+                "pop, bruising at the back of the thigh, a gap felt below the sit bone, marked "
+                "weakness, a stiff-legged gait)."
+            )
+        visit = self.initial.get("visit_date") or self.instance.visit_date
+        age = self.patient.age_on(visit or clinic_today(self.patient.clinic))
+        if age < settings.APOPHYSEAL_PROMPT_AGE:
+            prompts.append(
+                f"The patient is {age}, under {settings.APOPHYSEAL_PROMPT_AGE}: ask about a "
+                "sudden ischial pain during a sprint or a kick (apophyseal injury)."
+            )
+        return prompts
 
     @functools.cached_property
     def _visah_due(self) -> bool:

@@ -1,5 +1,5 @@
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -110,6 +110,39 @@ def test_a_red_flag_error_links_to_the_first_red_flag_and_shows_the_sign_behind_
         assert re.search(rf'<details class="form-section[^"]*" open>\s*<summary>{title}<', body)
     assert re.search(r'<details class="form-section[^"]*">\s*<summary>Other load tests<', body)
     assert Assessment.objects.count() == 1
+
+
+def _red_flag_prompts(client, patient):
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    body = client.get(url).content.decode()
+    section = re.search(r"<summary>Red flags</summary>(.*?)</details>", body, re.S)
+    assert section
+    return section.group(1)
+
+
+def test_an_acute_onset_prompts_the_avulsion_screen_and_a_young_age_the_apophyseal_one(
+    world, patient, settings
+):
+    """PROTOCOL 4.1: an acute-event onset prompts the avulsion screen; age drives the
+    apophyseal prompt (under 25 by default, a setting [CFG])."""
+    client = client_for(world.physio)
+    today = clinic_today(world.clinic)
+    assert 'role="note"' not in _red_flag_prompts(client, patient)  # gradual onset, 40 years
+    try:
+        turned_25_today = today.replace(year=today.year - 25)
+    except ValueError:  # 29 February
+        turned_25_today = date(today.year - 25, 2, 28)
+    patient.onset = Patient.Onset.ACUTE_EVENT
+    patient.date_of_birth = turned_25_today + timedelta(days=1)
+    patient.save()
+    shown = _red_flag_prompts(client, patient)
+    assert "screen for an avulsion" in shown
+    assert "The patient is 24, under 25: ask about a sudden ischial pain" in shown
+    patient.date_of_birth = turned_25_today
+    patient.save()
+    assert "under 25" not in _red_flag_prompts(client, patient)
+    settings.APOPHYSEAL_PROMPT_AGE = 30
+    assert "The patient is 25, under 30" in _red_flag_prompts(client, patient)
 
 
 def test_a_draft_opens_the_folded_sections_it_has_values_in(world, patient):
