@@ -624,8 +624,9 @@ class AssessmentForm(forms.ModelForm):
     def screening_prompts(self) -> list[str]:
         """What this patient's record says to screen for in particular (PROTOCOL 4.1): an
         acute-event onset prompts the avulsion screen, an age under the configured limit
-        (25 by default, PROTOCOL 6 [CFG]) the apophyseal one. Shown at every visit, as red
-        flags are screened at every visit (PROTOCOL 6)."""
+        (25 by default, PROTOCOL 6 [CFG]) the apophyseal one, and a recorded medicine the
+        medication caution. Shown at every visit, as red flags are screened at every visit
+        (PROTOCOL 6)."""
         prompts = []
         if self.patient.onset == Patient.Onset.ACUTE_EVENT:
             prompts.append(
@@ -639,6 +640,20 @@ class AssessmentForm(forms.ModelForm):
             prompts.append(
                 f"The patient is {age}, under {settings.APOPHYSEAL_PROMPT_AGE}: ask about a "
                 "sudden ischial pain during a sprint or a kick (apophyseal injury)."
+            )
+        medicines = [
+            label
+            for flag, label in (
+                ("fluoroquinolone_last_6m", "a fluoroquinolone antibiotic in the last 6 months"),
+                ("systemic_corticosteroid", "a systemic corticosteroid"),
+            )
+            if getattr(self.patient, flag)
+        ]
+        if medicines:  # PROTOCOL 4.1 and 6, RF_MEDICATION (Beatty 2017)
+            prompts.append(
+                f"The patient's record notes {' and '.join(medicines)}: tick the medication "
+                "flag if it still applies (a caution: suggest a routine GP review; the "
+                "programme goes on)."
             )
         return prompts
 

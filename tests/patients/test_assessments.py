@@ -145,6 +145,20 @@ def test_an_acute_onset_prompts_the_avulsion_screen_and_a_young_age_the_apophyse
     assert "The patient is 25, under 30" in _red_flag_prompts(client, patient)
 
 
+def test_a_medicine_on_the_patients_record_prompts_the_medication_caution(world, patient):
+    client = client_for(world.physio)
+    patient.systemic_corticosteroid = True
+    patient.save()
+    shown = _red_flag_prompts(client, patient)
+    assert "notes a systemic corticosteroid: tick the medication flag" in shown
+    patient.fluoroquinolone_last_6m = True
+    patient.save()
+    shown = _red_flag_prompts(client, patient)
+    assert "a fluoroquinolone antibiotic in the last 6 months and a systemic corticosteroid" in (
+        shown
+    )
+
+
 def test_a_draft_opens_the_folded_sections_it_has_values_in(world, patient):
     # A GROC of 0 ("no change") is a value like any other.
     draft = make_assessment(patient, world.physio, sign=False, visit_date="2026-01-05", groc="0")
