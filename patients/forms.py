@@ -156,6 +156,12 @@ class PatientForm(forms.ModelForm):
                     f"The first recorded visit is on {first:%d %b %Y}: the date of birth "
                     "must be before it."
                 )
+        age = Patient(date_of_birth=dob).age_on(clinic_today(self.clinic))
+        if age < settings.MIN_PATIENT_AGE:
+            raise forms.ValidationError(
+                f"Check the date of birth: the patient would be {age}. The programme is "
+                f"written for patients aged {settings.MIN_PATIENT_AGE} or over."
+            )
         return dob
 
     def clean(self) -> dict[str, Any]:

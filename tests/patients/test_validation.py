@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from patients.forms import clinic_today
 from patients.models import Assessment, Patient
 
 from ..conftest import client_for
@@ -80,6 +81,24 @@ def test_date_of_birth_in_the_future_of_the_clinic_time_zone(world):
     )
     assert "cannot be in the future" in response.content.decode()
     assert not Patient.objects.exists()
+
+
+def test_a_date_of_birth_too_recent_for_the_programme_is_refused_beside_the_field(world, settings):
+    today = clinic_today(world.clinic)
+    client = client_for(world.physio)
+    response = client.post(
+        reverse("patients:create"), patient_post(world, date_of_birth=today.isoformat())
+    )
+    assert response.context["form"].errors["date_of_birth"] == [
+        "Check the date of birth: the patient would be 0. The programme is written for "
+        "patients aged 12 or over."
+    ]
+    assert not Patient.objects.exists()
+    settings.MIN_PATIENT_AGE = 0  # a clinic may set its own limit
+    accepted = client.post(
+        reverse("patients:create"), patient_post(world, date_of_birth=today.isoformat())
+    )
+    assert accepted.status_code == 302 and Patient.objects.count() == 1
 
 
 def test_date_of_birth_cannot_be_moved_after_a_recorded_visit(world, patient):
