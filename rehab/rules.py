@@ -764,14 +764,15 @@ def explain(decision: Decision) -> list[str]:
     elif d.action is Action.STAY:
         head = f"Stay in stage {stage}: {reasons}. Source: PROTOCOL 3.3 R5"
     elif d.action is Action.PROGRESS:
-        head = f"Progress to stage {stage}: all criteria met. Source: PROTOCOL 3.3 R4"
+        head = f"Progress to stage {stage}: {_met_reasons(met)}. Source: PROTOCOL 3.3 R4"
     elif d.action is Action.COMPLETE:
-        head = f"Complete the programme at stage {stage}: all criteria met. "
+        head = f"Complete the programme at stage {stage}: {_met_reasons(met)}. "
         head += "Source: PROTOCOL 3.3 R4"
     elif d.action is Action.START_STAGE_1:
         head = f"Start at stage 1: {reasons}. Source: PROTOCOL 1.2 A2"
     else:
-        head = "Start at stage 2: no sign of high irritability. Source: PROTOCOL 1.2 A3"
+        head = f"Start at stage 2 (no sign of high irritability): {_met_reasons(met)}. "
+        head += "Source: PROTOCOL 1.2 A3"
 
     lines = [head]
     for c in concerns:
@@ -781,6 +782,12 @@ def explain(decision: Decision) -> list[str]:
     lines += [f"Flag {flag}: {FLAG_LABELS[flag]}." for flag in d.flags]
     lines += [f"Note, does not decide: {c} - {RED_FLAGS[c].label}." for c in d.caution_codes]
     return lines
+
+
+def _met_reasons(met: list[Criterion]) -> str:
+    """The criteria a progression (or a start at stage 2) rests on, with their values, as a
+    colleague would say them (UX.md); one ignored for a missing value is left to the list."""
+    return "; ".join(_lower_first(c.text) for c in met if not c.ignored) or "all criteria met"
 
 
 def _red_flag_head(rule: str, urgency: str, flags: str) -> str:

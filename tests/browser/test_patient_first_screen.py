@@ -73,9 +73,10 @@ def test_stage_chart_and_recommendation_fit_the_first_screen_with_a_hundred_visi
         on_screen = {
             "stage": page.locator("main .badge", has_text="Stage 2"),
             "chart": page.get_by_role("img", name="Pain over time (0-10)"),
-            "headline": box.get_by_text("Progress to stage 3: all criteria met"),
-            # All criteria met: they are the reasons, so the first of them shows unasked.
-            "first reason": box.get_by_text("P1: Exercise pain 2/10 (needs at most 3)"),
+            # The criteria met are the reasons, so the recommendation says them (UX.md).
+            "headline": box.get_by_text(
+                "Progress to stage 3: exercise pain 2/10 (needs at most 3)"
+            ),
             "confirm": box.get_by_role("button", name="Confirm: Progress"),
         }
         for what, locator in on_screen.items():

@@ -733,7 +733,7 @@ def test_criteria_explain_the_decision():
 @pytest.mark.parametrize(
     ("facts", "start"),
     [
-        (review(), "Progress to stage 3: all criteria met."),
+        (review(), "Progress to stage 3: exercise pain 3/10 (needs at most 3); next-morning"),
         (review(stage=3, needs_energy_storage=False, sit_min=45), "Complete the programme"),
         (review(ex_pain=7), "Regress (go to stage 1): exercise pain 7/10"),
         (review(stage=1, pain_24h=4, sit_min=20), "Regress (stay in stage 1 at a reduced dose)"),
@@ -741,7 +741,7 @@ def test_criteria_explain_the_decision():
         (review(**R2_BASE), "Refer (ROUTINE) for a sports-medicine review"),
         (review(ex_pain=6, days_since_last_regress=5), "Refer (ROUTINE): second flare"),
         (initial(sit_min=10), "Start at stage 1: sitting 10 min"),
-        (initial(), "Start at stage 2"),
+        (initial(), "Start at stage 2 (no sign of high irritability): ADL pain 3/10"),
         (initial(red_flags=("RF_AVULSION",)), "Refer (URGENT): red flag RF_AVULSION"),
     ],
 )
@@ -749,6 +749,17 @@ def test_explain_headline(facts, start):
     lines = explain(decide(facts))
     assert lines[0].startswith(start)
     assert "Source: PROTOCOL" in lines[0]
+
+
+def test_a_progression_names_each_criterion_it_rests_on_with_its_value():
+    """UX.md: "Progress to stage 3: exercise pain 2/10 (needs at most 3), next-morning pain
+    back to usual (needs no rise), ... Source: PROTOCOL 3.3 R4." A criterion ignored for a
+    missing value is not a reason, so it stays out."""
+    head = explain(decide(review(ex_pain=2, visah=None)))[0]
+    assert head.startswith("Progress to stage 3: exercise pain 2/10 (needs at most 3); ")
+    assert "sitting 30 min (needs at least 30 min)" in head
+    assert "time in stage 21 days, 8 sessions" in head and "VISA-H" not in head
+    assert head.endswith(". Source: PROTOCOL 3.3 R4")
 
 
 @pytest.mark.parametrize(
