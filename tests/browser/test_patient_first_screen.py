@@ -14,6 +14,7 @@ from rehab.services import confirm
 
 from ..factories import make_assessment, make_patient
 from .test_clinical_flow import log_in
+from .test_login import contrast
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -122,3 +123,19 @@ def test_a_referral_comes_first_and_the_chart_stays_in_view(live_server, page: P
     expect(alerts.first).to_be_in_viewport(ratio=1)
     expect(page.get_by_role("button", name="Confirm: Refer")).to_be_in_viewport(ratio=1)
     expect(page.get_by_role("img", name="Pain over time (0-10)")).to_be_in_viewport(ratio=1)
+
+
+def test_links_in_alerts_are_readable(live_server, page: Page, world):
+    """WCAG 1.4.3 (UX.md "contrast at least 4.5:1"): the page's blue link colour is 4.1:1 on a
+    warning alert's yellow, so a link in an alert takes the alert's own text colour."""
+    patient = make_patient(world.clinic, world.physio, first_name="Ana", last_name="Lind")
+    make_assessment(patient, world.physio, visit_date="2026-01-05")  # its recommendation waits
+    log_in(page, live_server.url, "treating")
+    page.goto(f"{live_server.url}/patients/{patient.public_id}/assessments/new/")
+    page.wait_for_load_state("load")  # the stylesheets, before reading computed colours
+    pairs = page.evaluate(
+        """() => [...document.querySelectorAll('.alert a:not(.btn)')].map(a => [
+            getComputedStyle(a).color,
+            getComputedStyle(a.closest('.alert')).backgroundColor])"""
+    )
+    assert pairs and all(contrast(colour, back) >= 4.5 for colour, back in pairs), pairs
