@@ -118,7 +118,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             today,
             lambda: caseload.figures(base, queues),
         )
-        context["queues"] = [{"queue": q, "count": figures["counts"][q.key]} for q in queues]
+        counted = [{"queue": q, "count": figures["counts"][q.key]} for q in queues]
+        # Referrals are shown apart from the routine queues (UX.md: never mixed up).
+        context["referrals"] = next(c for c in counted if c["queue"].key == "referral")
+        context["queues"] = [c for c in counted if c["queue"].key != "referral"]
         context["patients"] = figures["total"]
         context["completed"] = figures["workload"]["completed"]
     elif getattr(user, "is_patient", False):

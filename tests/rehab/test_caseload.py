@@ -552,6 +552,24 @@ def test_the_dashboard_shares_the_figures_and_sees_changes_at_once(world):
     assert referral.group(1) == "1"
 
 
+def test_the_dashboard_shows_referrals_apart_from_the_routine_queues(world):
+    """UX.md: red flags and referrals are impossible to miss and never mixed up with routine
+    flags. The referral count stands in its own red-edged box; routine counts are not red."""
+    physio = client_for(world.physio)
+    patient = started(world, last_name="Flagged")
+    quiet = physio.get(reverse("dashboard")).content.decode()
+    assert 'class="card mb-3 col-lg-6"><div' in quiet and 'role="alert"' not in quiet
+    review(world, patient, 1, confirm_it=False, red_flags_none=None, red_flags=["RF_CAUDA_EQUINA"])
+    body = physio.get(reverse("dashboard")).content.decode()
+    box = re.search(
+        r'<div class="card mb-3 col-lg-6 referral" role="alert">.*?</div></div>', body, re.S
+    )
+    assert box and "queue=referral" in box.group(0) and ">1</span>" in box.group(0)
+    routine = body[body.index('aria-label="Routine queues"') :]
+    assert "queue=referral" not in routine and "text-bg-danger" not in routine
+    assert "queue=overdue" in routine
+
+
 def test_a_physiotherapist_and_the_admin_have_their_own_figures(world):
     started(world, last_name="Mine")
     colleague_patient = make_patient(world.clinic, world.colleague, last_name="Theirs")
