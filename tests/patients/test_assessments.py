@@ -598,3 +598,13 @@ def test_an_amendment_reason_of_the_longest_allowed_length_is_kept_whole(world, 
     assert client_for(world.physio).post(url, changed).status_code == 302
     latest = assessment.history.order_by("-history_id").first()
     assert latest.history_change_reason == f"Amendment: {reason}"
+
+
+def test_the_load_tests_table_gives_pain_and_load_with_their_units(world, patient):
+    assessment = make_assessment(
+        patient, world.physio, visit_date="2026-01-05", G1_nprs="2", G1_load_kg="12.5"
+    )
+    url = reverse("patients:assessment", args=[patient.public_id, assessment.public_id])
+    body = client_for(world.physio).get(url).content.decode()
+    row = re.search(r"<tr><td>G1[^<]*</td>.*?</tr>", body, re.S)
+    assert row and "<td>2/10</td>" in row.group(0) and "<td>12.5 kg</td>" in row.group(0)
