@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from pht_clinic.html import day_month, short_date
+
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 48, 36, 16, 36
 
@@ -66,7 +68,7 @@ class Chart:
 
     def _label(self, x: X, long: bool = False) -> str:
         if isinstance(x, date):
-            return x.strftime("%d %b %Y" if long else "%d %b")
+            return short_date(x) if long else day_month(x)
         return f"week {x}"
 
     def svg_context(self) -> dict[str, object]:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from pht_clinic import formfields
+from pht_clinic.html import short_date
 
 from . import search, visah
 from .models import (
@@ -57,7 +58,7 @@ def one_a_day(day: date) -> str:
     """Said when a visit is dated on the day of another: one assessment a day per patient
     (the database's one_assessment_per_day), added to by amending it."""
     return (
-        f"This patient already has an assessment on {day:%d %b %Y}; there is one a day. "
+        f"This patient already has an assessment on {short_date(day)}; there is one a day. "
         "To add to it, open it from the patient's page and edit or amend it."
     )
 
@@ -153,7 +154,7 @@ class PatientForm(forms.ModelForm):
             first = visits.values_list("visit_date", flat=True).first()
             if first is not None and dob > first:
                 raise forms.ValidationError(
-                    f"The first recorded visit is on {first:%d %b %Y}: the date of birth "
+                    f"The first recorded visit is on {short_date(first)}: the date of birth "
                     "must be before it."
                 )
         age = Patient(date_of_birth=dob).age_on(clinic_today(self.clinic))
@@ -698,12 +699,12 @@ class AssessmentForm(forms.ModelForm):
         if previous is not None and day <= previous.visit_date:
             raise forms.ValidationError(
                 f"Visits are recorded in order: the visit before this one is on "
-                f"{previous.visit_date:%d %b %Y}. Choose a later date."
+                f"{short_date(previous.visit_date)}. Choose a later date."
             )
         if following is not None and day >= following.visit_date:
             raise forms.ValidationError(
                 f"Visits are recorded in order: the next visit is on "
-                f"{following.visit_date:%d %b %Y}. Choose an earlier date."
+                f"{short_date(following.visit_date)}. Choose an earlier date."
             )
         return day
 

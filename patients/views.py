@@ -427,7 +427,7 @@ def _save(request: Request, form: AssessmentForm, reason: str = "") -> Assessmen
     except rehab_services.PendingDecision as pending:
         form.add_error(
             None,
-            f"The recommendation of {pending.decision.visit_date:%d %b %Y} is still waiting: "
+            f"The recommendation of {short_date(pending.decision.visit_date)} is still waiting: "
             "confirm or override it before signing a new assessment. Your entries are kept "
             "below; you can also save them without signing.",
         )

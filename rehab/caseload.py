@@ -40,7 +40,7 @@ from django.db.models.functions import Coalesce
 from accounts.models import Clinic, User
 from patients.models import Assessment, Patient
 from pht_clinic.caching import safely
-from pht_clinic.html import short_date
+from pht_clinic.html import day_month, short_date
 
 from .models import ACTION_LABELS, CaseStatus, StageDecision, parameters_for
 
@@ -167,9 +167,7 @@ def queues(
         Queue(
             "flare",
             "Flares in the last 14 days",
-            "A regression, an amber response or a diary flag since "
-            + flare_since.strftime("%d %b")
-            + ".",
+            "A regression, an amber response or a diary flag since " + day_month(flare_since) + ".",
             Q(case__last_flare_on__gte=flare_since),
             ("-last_flare_on",),
             base,

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from accounts import audit
 from patients.models import Patient
+from pht_clinic.html import day_month
 
 from .models import DiaryEntry, Plan, pains_reported, parameters_for
 from .services import refresh_case_status
@@ -247,7 +248,7 @@ def prefill(patient: Patient, visit_date: date) -> Prefill | None:
             values["nprs_24h_after_hardest"] = hardest.next_morning_pain
     origin = (
         f"From the patient's diary: {len(entries)} entr{'y' if len(entries) == 1 else 'ies'} "
-        f"from {entries[0].day:%d %b} to {entries[-1].day:%d %b}"
+        f"from {day_month(entries[0].day)} to {day_month(entries[-1].day)}"
     )
     return Prefill(values=values, origin=origin, entries=len(entries))
 

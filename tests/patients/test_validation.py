@@ -108,7 +108,7 @@ def test_date_of_birth_cannot_be_moved_after_a_recorded_visit(world, patient):
     late = client.post(url, patient_post(world, date_of_birth="2026-01-06"))
     assert late.status_code == 200
     assert late.context["form"].errors["date_of_birth"] == [
-        "The first recorded visit is on 05 Jan 2026: the date of birth must be before it."
+        "The first recorded visit is on 5 Jan 2026: the date of birth must be before it."
     ]
     patient.refresh_from_db()
     assert str(patient.date_of_birth) != "2026-01-06"
@@ -328,7 +328,7 @@ def test_double_submission_creates_one_record(world, patient):
     second = client.post(url, data)
     assert second.status_code == 200
     [error] = second.context["form"].errors["visit_date"]
-    assert error.startswith("This patient already has an assessment on 05 Jan 2026; there is one")
+    assert error.startswith("This patient already has an assessment on 5 Jan 2026; there is one")
     assert Assessment.objects.count() == 1
 
 
