@@ -18,7 +18,7 @@ from pht_clinic import formfields
 from rehab import rules
 
 from .access import STAFF_ROLES
-from .models import Clinic, User, validate_time_zone
+from .models import Clinic, User, validate_time_zone, with_invitation_state
 
 TIME_ZONE_CHOICES = [
     (name, name.replace("_", " "))
@@ -403,8 +403,8 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args: Any, clinic: Clinic, everyone: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if everyone:
-            self.fields["user"].queryset = User.objects.filter(  # type: ignore[attr-defined]
-                clinic=clinic, role__in=STAFF_ROLES
+            self.fields["user"].queryset = with_invitation_state(  # type: ignore[attr-defined]
+                User.objects.filter(clinic=clinic, role__in=STAFF_ROLES)
             ).order_by("last_name", "first_name", "id")
         else:
             del self.fields["user"]  # a physiotherapist sees their own actions only

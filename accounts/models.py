@@ -115,9 +115,13 @@ class User(AbstractUser):
 
     @property
     def inactive_word(self) -> str:
-        """Why an inactive account cannot log in, as staff pages say it: "invited" until the
-        person has set a password (accounts.services.invite_staff), "deactivated" after."""
-        return "deactivated" if self.has_usable_password() else "invited"
+        """Why an inactive account cannot log in, as the staff page says it: "invited" while
+        an invitation waits to be used (accounts.services.invite_staff), else "deactivated".
+        Lists of staff read it from ``with_invitation_state`` rather than a query each."""
+        pending = getattr(self, "invitation_pending", None)
+        if pending is None:
+            pending = self.invitations.pending().exists()
+        return "invited" if pending else "deactivated"
 
     @staticmethod
     def name_of(first_name: str, last_name: str, username: str) -> str:
@@ -294,3 +298,9 @@ class AuditEvent(models.Model):
         with the clinical-lead permission the actor held ("Clinic admin, clinical lead")."""
         label = str(dict(User.Role.choices).get(self.role) or self.role.capitalize())
         return f"{label}, clinical lead" if self.clinical_lead else label
+
+
+def with_invitation_state(users: models.QuerySet[User]) -> models.QuerySet[User]:
+    """Staff with ``invitation_pending`` (for ``User.inactive_word``), in the same query."""
+    waiting = Invitation.objects.filter(user=models.OuterRef("pk")).pending()
+    return users.annotate(invitation_pending=models.Exists(waiting))

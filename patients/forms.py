@@ -65,9 +65,9 @@ def one_a_day(day: date) -> str:
 
 class PhysioChoiceField(forms.ModelChoiceField):
     iterator = _FewChoices
-    #: What an option needs (value, display_name, and whether the person is active or
-    #: invited); a queryset may load only these.
-    FIELDS = ("public_id", "username", "first_name", "last_name", "is_active", "password")
+    #: What an option needs (value, display_name, whether the person is active); a queryset
+    #: may load only these, and lists inactive people with_invitation_state.
+    FIELDS = ("public_id", "username", "first_name", "last_name", "is_active")
 
     def label_from_instance(self, obj: Any) -> str:
         if obj.is_active:

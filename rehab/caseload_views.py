@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from accounts import audit
 from accounts.access import require_clinic_admin, require_clinic_staff
 from accounts.http import AuthenticatedHttpRequest as Request
-from accounts.models import User
+from accounts.models import User, with_invitation_state
 from patients.charts import Chart, Series
 from patients.forms import PhysioChoiceField, clinic_today, style_filter_widgets
 from patients.models import STAGE_FILTER_CHOICES, Patient, at_stage, name_matches
@@ -64,7 +64,7 @@ class CaseloadFilterForm(forms.Form):
             sorts = [choice for choice in sorts if choice[0] != "physio"]
             cast(forms.ChoiceField, self.fields["sort"]).choices = sorts
         else:
-            cast(PhysioChoiceField, self.fields["physio"]).queryset = (
+            cast(PhysioChoiceField, self.fields["physio"]).queryset = with_invitation_state(
                 User.objects.filter(clinic=user.clinic, role=User.Role.PHYSIO)
                 .only(*PhysioChoiceField.FIELDS)
                 .order_by("last_name")

@@ -685,6 +685,7 @@ def test_a_filter_that_cannot_be_used_says_so(world):
 def test_patients_of_a_deactivated_physiotherapist_are_marked(world):
     started(world, last_name="Stranded")
     world.physio.is_active = False
+    world.physio.set_unusable_password()  # as the demo's leaver: no invitation waits for them
     world.physio.save()
     body = client_for(world.admin).get(reverse("rehab:caseload")).content.decode()
     row = re.search(r"<td><a [^>]+>Stranded, .*?</tr>", body)
