@@ -1496,9 +1496,10 @@ ILLUSTRATION_ALT: dict[str, str] = {
         "side against the band without the feet snapping together."
     ),
     "SUP-25": (
-        "Seen from the front: standing side-on to a band anchored at chest height, both "
-        "hands hold the band at the chest. The hands press straight out in front of the "
-        "chest, resisting being turned towards the anchor, then come back slowly."
+        "Seen from the side: standing side-on to a band anchored at chest height to a post"
+        " beside the body, both hands hold the band at the chest. The hands press straight "
+        "out in front of the chest, resisting being turned towards the anchor, then come "
+        "back slowly."
     ),
     "SUP-26": (
         "Start lying on the back with the arms pointing up and the hips and knees bent to"
@@ -1634,9 +1635,10 @@ ILLUSTRATION_ALT_PLAIN: dict[str, str] = {
         "side against the band, without the feet snapping together."
     ),
     "SUP-25": (
-        "Seen from the front: standing side-on to a band fixed at chest height, both hands "
-        "hold the band at the chest. The hands push it straight out in front of the chest "
-        "without letting the band turn the body, then bring it back slowly."
+        "Seen from the side: standing with a band fixed at chest height to a post beside "
+        "the body, both hands hold the band at the chest. The hands push it straight out in "
+        "front of the chest without letting the band turn the body, then bring it back "
+        "slowly."
     ),
     "SUP-26": (
         "Start lying on the back with the arms pointing up, and the hips and knees bent to a "

@@ -272,6 +272,28 @@ def test_the_migration_leaves_clinic_exercises_alone(world):
     assert own.times_per_day is None
 
 
+def test_migration_0015_describes_the_pallof_drawing_as_seen_from_the_side(world):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("rehab.migrations.0015_pallof_drawing_seen_from_the_side")
+    own = Exercise.objects.create(
+        clinic=world.clinic, code="SUP-25", name="Own press", stage_min=1, stage_max=4,
+        hip_flexion_max_deg=0, dose_type="reps", patient_text="Press.",
+        illustration_alt="Our own words.",
+    )  # fmt: skip
+    builtin = Exercise.objects.filter(clinic=None, code="SUP-25")
+    builtin.update(illustration_alt=migration.SEEN_FROM_THE_FRONT)  # as migration 0011 left it
+    migration.seen_from_the_side(apps, None)
+    assert builtin.get().illustration_alt == library_v1.ILLUSTRATION_ALT_PLAIN["SUP-25"]
+    assert builtin.get().illustration_alt.startswith("Seen from the side:")
+    own.refresh_from_db()
+    assert own.illustration_alt == "Our own words."
+    migration.seen_from_the_front(apps, None)
+    assert builtin.get().illustration_alt == migration.SEEN_FROM_THE_FRONT
+
+
 def test_new_plans_take_the_exercise_default_and_new_versions_keep_the_items(world, stage1_plan):
     times = dict(stage1_plan.items.values_list("exercise__code", "times_per_day"))
     assert times == {
