@@ -246,6 +246,10 @@ PREVIOUS_UNITS = {
     "knee_flexion_strength_right_n": " N",
     "running_km_week": " km",
     "sport_sessions_week": "",
+    "sessions_prescribed_since_last": "",
+    "sessions_done_since_last": "",
+    "plyo_sessions_since_last": "",
+    "min_plyo_interval_h": " h",
 }
 #: A review's session counts and follow-up pains: optional when a red flag is recorded.
 REVIEW_BOOKKEEPING = (
@@ -507,6 +511,11 @@ class AssessmentForm(forms.ModelForm):
         for name in ("night_pain", "sitting_surface"):
             if getattr(previous, name):
                 self._add_previous(name, getattr(previous, f"get_{name}_display")().lower())
+        if previous.red_flags:
+            found = "; ".join(RED_FLAG_LABELS.get(c, c) for c in previous.red_flags)
+            self._add_previous("red_flags", found)
+        elif previous.red_flags_none:
+            self._add_previous("red_flags", "none found")
         for test in previous.load_tests.all():
             familiar = test.reproduces_familiar_pain
             for part, value in (

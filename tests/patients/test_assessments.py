@@ -192,6 +192,24 @@ def test_last_visits_values_are_beside_every_examined_field(world, patient):
     assert help_texts["knee_flexion_strength_right_n"] == "Last visit: 250.5 N"
     assert help_texts["knee_flexion_strength_left_n"] == ""  # not measured last time
     assert help_texts["G2_reps"] == ""
+    assert help_texts["red_flags"] == "Last visit: none found"
+
+
+def test_last_visits_session_counts_and_red_flags_are_beside_their_fields(world, patient):
+    first = make_assessment(patient, world.physio, visit_date="2026-01-05", G1_nprs="2")
+    confirm(first.decision, world.physio)
+    make_assessment(
+        patient, world.physio, visit_date="2026-01-19",
+        sessions_prescribed_since_last="6", sessions_done_since_last="4", G2_nprs="2",
+        red_flags_none=None, red_flags=["RF_MEDICATION"],
+    )  # fmt: skip
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    form = client_for(world.physio).get(url).context["form"]
+    assert str(form.fields["sessions_prescribed_since_last"].help_text) == "Last visit: 6"
+    assert str(form.fields["sessions_done_since_last"].help_text).startswith("Last visit: 4")
+    assert str(form.fields["red_flags"].help_text) == (
+        "Last visit: Recent fluoroquinolone or systemic corticosteroid (caution only)"
+    )
 
 
 def test_a_draft_can_be_edited_without_a_reason_and_signed_later(world, patient):
