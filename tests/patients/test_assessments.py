@@ -103,7 +103,8 @@ def test_a_red_flag_error_links_to_the_first_red_flag_and_shows_the_sign_behind_
     # A group of checkboxes has no id of its own: "#" led to the top of the page.
     assert '<a href="#id_red_flags_0">Red flags found</a>' in summary.group(0)
     assert 'id="id_red_flags_0"' in body
-    assert '<fieldset class="mb-2" aria-describedby="id_red_flags_error">' in body
+    # The group names its help (last visit: none found) and its error.
+    assert '<fieldset class="mb-2" aria-describedby="id_red_flags_help id_red_flags_error">' in body
     assert 'class="form-check-input" id="id_red_flags_0"' in body
     # Folded sections holding what was typed open again: the sign and the GROC stay in view.
     for title in ("Neurological screen", "Other measures"):
