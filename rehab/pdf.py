@@ -50,7 +50,7 @@ from .models import Exercise, Plan, PlanItem
 logger = logging.getLogger(__name__)
 
 # Bump when the document template or print.css changes (part of the content hash).
-TEMPLATE_VERSION = "6"
+TEMPLATE_VERSION = "7"
 MAX_PAGES = 40
 
 STATIC_SCHEME = "pht-static:"
@@ -460,7 +460,7 @@ def _document(plan: Plan) -> dict[str, Any]:
     clinic: Clinic = patient.clinic
     phone = _clean(clinic.phone)
     info = library_v1.STAGE_INFO[plan.stage]
-    items = plan.items.select_related("exercise").order_by("position", "id")
+    items = list(plan.items.select_related("exercise").order_by("position", "id"))
     exercises = [
         {
             "number": number,
@@ -531,6 +531,8 @@ def _document(plan: Plan) -> dict[str, Any]:
         "exercises": exercises,
         "calendar": calendar,
         "log_days": [{"number": n, "week_start": n in (1, 8)} for n in range(1, 15)],
+        # A box a session: stage-1 isometrics are done up to twice a day (PROTOCOL 1.3).
+        "log_ticks": list(range(max((item.times_per_day or 1 for item in items), default=1))),
         "log_key": [
             {"colour": "green", "label": "Green", "pain": "0 to 3", "action": "Carry on."},
             {"colour": "amber", "label": "Amber", "pain": "4 to 5", "action": "Ease off."},
@@ -584,7 +586,8 @@ def programme_context(plan: Plan, *, paused: bool, diary_url: str | None = None)
     }
     if paused:
         context.update(
-            exercises=[], calendar=None, log_days=[], log_key=[], stage=None, pain_rule=None
+            exercises=[], calendar=None, log_days=[], log_key=[], log_ticks=[], stage=None,
+            pain_rule=None,
         )
     elif diary_url:
         context["diary"] = {"url": diary_url, "qr_svg": _qr_svg(diary_url, DIARY_QR_MM)}

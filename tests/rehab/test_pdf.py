@@ -259,6 +259,14 @@ def test_the_printed_programme_says_how_many_times_a_day():
     # UX.md: the times a day are part of the big numbers.
     assert "5 sets × 30 seconds, 2 times a day" in text  # S1-01, as the physio set it
     assert "5 sets × 30 seconds, once a day" in text  # S1-03 and on: the library's default
+    # The log has a box for each session of the day, and says so.
+    assert "Tick a box each time you have done your exercises: up to 2 times a day." in text
+    context = pdf.programme_context(draft, paused=False)
+    html = render_to_string("pdf/programme.html", context)
+    row = re.search(r'<td class="c-done">(.*?)</td>', html)
+    assert row and row.group(1).count('class="tickbox"') == 2
+    once = flat(text_of(pdf.render_programme(plan, paused=False)))
+    assert "Tick the box when you have done your exercises." in once
 
 
 @pytest.mark.django_db
