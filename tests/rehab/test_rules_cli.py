@@ -340,3 +340,18 @@ def test_manage_py_pht_rules_as_a_subprocess():
     )
     assert (bad.returncode, bad.stdout) == (2, "")
     assert bad.stderr.count("\n") == 1 and "ex_pain" in bad.stderr
+
+
+def test_an_unknown_option_exits_2_with_one_line_not_the_usage_text():
+    done = subprocess.run(
+        [sys.executable, "manage.py", "pht_rules", "decide", "--bogus", "-"],
+        cwd=ROOT,
+        input="[]",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith("pht_rules: unrecognized arguments: --bogus")
