@@ -586,7 +586,12 @@ def programme_context(plan: Plan, *, paused: bool, diary_url: str | None = None)
     }
     if paused:
         context.update(
-            exercises=[], calendar=None, log_days=[], log_key=[], log_ticks=[], stage=None,
+            exercises=[],
+            calendar=None,
+            log_days=[],
+            log_key=[],
+            log_ticks=[],
+            stage=None,
             pain_rule=None,
         )
     elif diary_url:
