@@ -378,7 +378,9 @@ def dose(item: PlanItem, stage: int) -> dict[str, Any]:
 def _guidance(item: PlanItem) -> list[str]:
     exercise = item.exercise
     lines = []
-    if exercise.dose_type == Exercise.DoseType.HSR and item.reps:
+    if exercise.dose_type == Exercise.DoseType.HSR and item.reps and not item.load:
+        # A weight the physiotherapist gave (or an amber cut: rehab.plans.lighter) prints
+        # as "Weight or band", and rules over choosing one by repeats.
         lines.append(
             f"Choose a weight you can lift {_count(item.reps, 'time')} with good form, "
             "but not more."
@@ -411,8 +413,9 @@ def _plain_plan_note(note: str) -> str:
     match = _REDUCED_NOTE.match(note)
     if match:
         return (
-            f"Your repeats and hold times are about {match.group(1)}% lower for now, because "
-            "your pain went into the amber zone. Your physio will build them back up."
+            f"Your exercises are about {match.group(1)}% easier for now (a lighter weight, "
+            "fewer repeats or sets, or shorter holds), because your pain went into the amber "
+            "zone. Your physio will build them back up."
         )
     return note
 

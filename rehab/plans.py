@@ -293,9 +293,19 @@ def reduced(value: int | None, percent: int) -> int | None:
     return max(1, math.floor(value * (100 - percent) / 100))
 
 
+def lighter(item: PlanItem, percent: int) -> str:
+    """The weight of a reduced heavy-slow-resistance item, in words (PlanItem.load)."""
+    base = item.load or f"the weight you could lift {item.reps} times"
+    return f"About {percent}% lighter than {base}"[: PlanItem._meta.get_field("load").max_length]
+
+
 @transaction.atomic
 def reduce_dose(plan: Plan, percent: int, user: User) -> Plan:
-    """STAY with AMBER: a new draft with reps or hold times cut by 10-20 % (PROTOCOL 3.5)."""
+    """STAY with AMBER: a new draft with the load or volume cut by 10-20 % (PROTOCOL 3.5).
+    A heavy-slow-resistance item keeps its repeats, its RM step ("or hold the current RM
+    step"): fewer repeats would mean choosing a heavier weight (PROTOCOL 1.4: the weight is
+    the one lifted that many times), so its weight is cut instead. Others lose repeats or
+    hold time, and one dosed by sets alone (bounding, build-ups) loses sets."""
     low, high = library_v1.AMBER_DOSE_REDUCTION
     if not low <= percent <= high:
         raise PlanError(f"Choose a reduction between {low} and {high} %.")
@@ -304,8 +314,13 @@ def reduce_dose(plan: Plan, percent: int, user: User) -> Plan:
     for item in draft.items.select_related("exercise"):
         if item.exercise.supporting:
             continue
-        item.reps, item.hold_s = reduced(item.reps, percent), reduced(item.hold_s, percent)
-        item.save(update_fields=["reps", "hold_s"])
+        if item.exercise.dose_type == Exercise.DoseType.HSR and item.reps:
+            item.load = lighter(item, percent)
+        elif item.reps is None and item.hold_s is None:
+            item.sets = reduced(item.sets, percent)
+        else:
+            item.reps, item.hold_s = reduced(item.reps, percent), reduced(item.hold_s, percent)
+        item.save(update_fields=["reps", "hold_s", "sets", "load"])
     audit.record(None, "plan_updated", actor=user, patient=plan.patient, obj=draft)
     return draft
 

@@ -660,10 +660,44 @@ def test_amber_offers_a_reduced_dose(world, patient):
     plan = plans.create_from_template(patient, 2, world.physio)
     plans.issue(plan, plan.lock_version, world.physio)
     draft = plans.reduce_dose(plan, 20, world.physio)
-    before = plan.items.get(exercise__code="S2-07").reps
-    assert draft.items.get(exercise__code="S2-07").reps == int(before * 0.8)
+    before = {i.exercise.code: i for i in plan.items.select_related("exercise")}
+    after = {i.exercise.code: i for i in draft.items.select_related("exercise")}
+    assert after["S2-10"].reps == int(before["S2-10"].reps * 0.8)  # a repetitions exercise
+    # HSR keeps its RM step (15 repeats): fewer repeats would mean a heavier weight.
+    assert after["S2-07"].reps == before["S2-07"].reps == 15
+    assert after["S2-07"].load == "About 20% lighter than the weight you could lift 15 times"
+    assert after["SUP-23"].hold_s == before["SUP-23"].hold_s  # supporting work is left alone
     with pytest.raises(plans.PlanError):
         plans.reduce_dose(plan, 50, world.physio)
+
+
+def test_an_amber_cut_lightens_hsr_and_its_printout_asks_for_no_heavier_weight(world, patient):
+    import io
+
+    import pypdf
+
+    from rehab import pdf
+
+    first = plans.create_from_template(patient, 2, world.physio)
+    plan = plans.issue(first, first.lock_version, world.physio)
+    draft = plans.reduce_dose(plan, 15, world.physio)
+    plans.issue(draft, draft.lock_version, world.physio)
+    content = pdf.render_programme(draft, paused=False).content
+    pages = pypdf.PdfReader(io.BytesIO(content)).pages
+    text = " ".join(" ".join(page.extract_text() for page in pages).split())
+    assert "About 15% lighter than the weight you could lift 15 times" in text
+    assert "Choose a weight you can lift 15 times" not in text
+    assert "about 15% easier for now (a lighter weight" in text
+
+
+def test_an_amber_cut_takes_sets_off_bounding_and_build_ups(world):
+    stage4 = make_patient(world.clinic, world.physio, stage=4)
+    plan = plans.create_from_template(stage4, 4, world.physio)
+    plan = plans.issue(plan, plan.lock_version, world.physio)
+    draft = plans.reduce_dose(plan, 20, world.physio)
+    for code in ("S4-20", "S4-21"):  # dosed by sets and distance, no repeats or hold
+        before, after = (p.items.get(exercise__code=code) for p in (plan, draft))
+        assert after.sets == max(1, before.sets * 4 // 5) < before.sets
 
 
 def test_stage4_schedule_puts_plyometrics_every_third_day():
