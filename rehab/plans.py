@@ -107,6 +107,9 @@ def create_from_template(
         raise PlanError("Keep at most two exercises from the previous stage as a bridge.")
     codes = library_v1.STAGE_TEMPLATES[stage]
     library = {e.code: e for e in Exercise.objects.filter(clinic=None, code__in=codes)}
+    # One the new stage's template holds goes on for the whole stage, not a week (PROTOCOL
+    # 1.6: stage 4 keeps the stage-3 HSR twice a week).
+    bridge = [b for b in bridge if library.get(b.code) != b]
     plan = Plan.objects.create(
         patient=patient, stage=stage, version=_next_version(patient), created_by=user
     )
@@ -127,7 +130,7 @@ def create_from_template(
     hidden = set(patient.clinic.hidden_exercises.values_list("code", flat=True))
     for code in codes:
         exercise = library[code]
-        if code in hidden or any(b.pk == exercise.pk for b in bridge):
+        if code in hidden:
             continue
         position += 1
         dose = default_dose(exercise, stage)

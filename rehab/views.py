@@ -128,14 +128,18 @@ def _refuse_archived(request: Request, patient: Patient) -> HttpResponse | None:
 
 
 def _bridge_candidates(patient: Patient, stage: int) -> QuerySet[Exercise]:
-    """Exercises of the current plan that are safe for the new stage (PROTOCOL 3.5)."""
+    """Exercises of the current plan that are safe for the new stage (PROTOCOL 3.5); one in
+    the new stage's template is kept anyway, for the whole stage."""
     current = patient.plans.filter(status=Plan.Status.ISSUED).first()
     if current is None or current.stage == stage:
         return Exercise.objects.none()
+    template = library_v1.STAGE_TEMPLATES[stage]
     ids = [
         item.exercise_id
         for item in current.items.select_related("exercise")
-        if not item.exercise.supporting and plans.stage_use_error(item.exercise, stage) is None
+        if not item.exercise.supporting
+        and not (item.exercise.is_builtin and item.exercise.code in template)
+        and plans.stage_use_error(item.exercise, stage) is None
     ]
     return Exercise.objects.filter(pk__in=ids)
 

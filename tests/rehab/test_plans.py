@@ -628,6 +628,26 @@ def test_after_progression_the_new_template_keeps_a_bridge(world, patient):
     assert new.stage == 3 and first.exercise == bridge and first.bridge
 
 
+def test_stage_3_hsr_kept_by_stage_4_is_not_offered_as_a_bridge_nor_made_one(world):
+    """PROTOCOL 1.6: stage 4 keeps the stage-3 HSR twice a week; a bridge lasts a week
+    (PROTOCOL 3.5). Bridging the template's own HSR left stage 4 without strength work."""
+    patient = make_patient(world.clinic, world.physio, stage=3)
+    first = plans.create_from_template(patient, 3, world.physio)
+    plans.issue(first, first.lock_version, world.physio)
+    patient.stage = 4
+    patient.save()
+    page = client_for(world.physio).get(reverse("rehab:plans", args=[patient.public_id]))
+    offered = set(
+        page.context["template_form"].fields["bridge"].queryset.values_list("code", flat=True)
+    )
+    assert offered and not offered & {"S3-12", "S3-15"}
+    kept = list(Exercise.objects.filter(clinic=None, code__in=["S3-12", "S3-15"]))
+    plan = plans.create_from_template(patient, 4, world.physio, bridge=kept)
+    for item in plan.items.filter(exercise__code__in=["S3-12", "S3-15"]):
+        assert not item.bridge and item.days_per_week == library_v1.STAGE4_HSR_DAYS_PER_WEEK
+    assert plan.items.filter(exercise__code="S3-12").count() == 1
+
+
 def test_three_bridge_exercises_are_refused_beside_the_boxes_and_stay_ticked(world, patient):
     plan = plans.create_from_template(patient, 2, world.physio)
     plans.issue(plan, plan.lock_version, world.physio)
