@@ -99,6 +99,14 @@ class ExerciseSpec:
 
 # PROTOCOL 1.3 stage-1 dose [D: Rio 2015; brief says 30-45 s]; frequency 1.1 [D: Rio 2015; CFG].
 _S1_EFFORT = "~70% effort (about 7 out of 10)"
+# The same in the patient's words (the printed programme), and at the reduced dose of a
+# stage-1 regression (PROTOCOL 1.3: lower effort, 70% -> 50%; rehab.pdf swaps them).
+STAGE1_EFFORT = "About 7 out of 10 effort."
+STAGE1_REDUCED_EFFORT = "About 5 out of 10 effort for now: half effort."
+STAGE1_EFFORT_ADVICE = "Push at about 7 out of 10 effort. It should feel firm, not all-out."
+STAGE1_REDUCED_EFFORT_ADVICE = (
+    "Push at about 5 out of 10 effort for now: half effort. It should feel easy to hold."
+)
 _S1_FREQUENCY_DAILY = "1–2×/day, daily"
 
 # PROTOCOL 2.2 HSR default for S2-07..S2-09 [S: Kongsgaard/Beyer ladder; Goom ~15RM → ~8RM].
@@ -1231,7 +1239,7 @@ STAGE_INFO: dict[int, StageInfo] = {
             "hold still. Your hip stays almost straight, so the tendon is not squashed."
         ),
         "advice": (
-            "Push at about 7 out of 10 effort. It should feel firm, not all-out.",
+            STAGE1_EFFORT_ADVICE,
             "The box next to each drawing says how long to hold, how long to rest, and how "
             "many times a day and days a week. Do what your box says.",
             "Try not to sit for long spells. Get up and move about often.",
@@ -1829,9 +1837,9 @@ PATIENT_MISTAKES: dict[str, tuple[str, ...]] = {
 # progression column, the physio's to take: the patient is told to wait for it, so that a
 # weight the physio has written in the dose box never reads as contradicted.
 PATIENT_GUIDANCE: dict[str, str] = {
-    "S1-01": "About 7 out of 10 effort. Instead of a strap or band, someone can hold your heel.",
-    "S1-04": "About 7 out of 10 effort. Use a low box or chair, so your hip bends only a little.",
-    "S1-05": "About 7 out of 10 effort.",
+    "S1-01": f"{STAGE1_EFFORT} Instead of a strap or band, someone can hold your heel.",
+    "S1-04": f"{STAGE1_EFFORT} Use a low box or chair, so your hip bends only a little.",
+    "S1-05": STAGE1_EFFORT,
     "S1-06": (
         "Lifting your leg is enough at first. Your physio will tell you when to add a weight "
         "around your ankle, and how heavy."

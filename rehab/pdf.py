@@ -44,7 +44,7 @@ from django.utils.safestring import SafeString, mark_safe
 from accounts.models import Clinic
 from patients.models import Patient
 
-from . import library_v1, schedule
+from . import library_v1, plans, schedule
 from .models import Exercise, Plan, PlanItem
 
 logger = logging.getLogger(__name__)
@@ -375,12 +375,23 @@ def dose(item: PlanItem, stage: int) -> dict[str, Any]:
     }
 
 
-def _guidance(item: PlanItem) -> list[str]:
+def _guidance(item: PlanItem, *, reduced_effort: bool = False) -> list[str]:
+    """The how-hard lines of an exercise; at a stage-1 reduced dose, half effort."""
+    lines = _guidance_lines(item)
+    if reduced_effort:
+        swap = library_v1.STAGE1_EFFORT, library_v1.STAGE1_REDUCED_EFFORT
+        lines = [line.replace(*swap) for line in lines]
+    return lines
+
+
+def _guidance_lines(item: PlanItem) -> list[str]:
     exercise = item.exercise
     lines = []
-    if exercise.dose_type == Exercise.DoseType.HSR and item.reps and not item.load:
-        # A weight the physiotherapist gave (or an amber cut: rehab.plans.lighter) prints
-        # as "Weight or band", and rules over choosing one by repeats.
+    if (
+        exercise.dose_type == Exercise.DoseType.HSR
+        and item.reps
+        and not plans.is_lighter(item.load)  # an amber cut's weight says it all
+    ):
         lines.append(
             f"Choose a weight you can lift {_count(item.reps, 'time')} with good form, "
             "but not more."
@@ -464,6 +475,9 @@ def _document(plan: Plan) -> dict[str, Any]:
     phone = _clean(clinic.phone)
     info = library_v1.STAGE_INFO[plan.stage]
     items = list(plan.items.select_related("exercise").order_by("position", "id"))
+    # A stage-1 regression's reduced dose (rehab.plans.stage1_reduced_dose) also lowers the
+    # effort, 70% to 50% (PROTOCOL 1.3): every line that says 7 out of 10 says 5.
+    reduced_effort = _clean(plan.note) == library_v1.STAGE1_REDUCED_DOSE
     exercises = [
         {
             "number": number,
@@ -471,7 +485,7 @@ def _document(plan: Plan) -> dict[str, Any]:
             "drawing": _drawing(item.exercise),
             "dose": dose(item, plan.stage),
             "instruction": _clean(item.exercise.printed_text, multiline=True),
-            "guidance": _guidance(item),
+            "guidance": _guidance(item, reduced_effort=reduced_effort),
             "mistakes": _mistakes(item.exercise),
             "note": _item_note(item),
         }
@@ -519,7 +533,12 @@ def _document(plan: Plan) -> dict[str, Any]:
             "number": plan.stage,
             "name": info["name"],
             "goal": info["goal_plain"],
-            "advice": list(info["advice"]),
+            "advice": [
+                library_v1.STAGE1_REDUCED_EFFORT_ADVICE
+                if reduced_effort and line == library_v1.STAGE1_EFFORT_ADVICE
+                else line
+                for line in info["advice"]
+            ],
             "advice_title": f"Good to know in stage {plan.stage}",
         },
         "pain_rule": {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -296,10 +297,20 @@ def reduced(value: int | None, percent: int) -> int | None:
     return max(1, math.floor(value * (100 - percent) / 100))
 
 
+_LIGHTER = "About {percent}% lighter than {base}"
+
+
 def lighter(item: PlanItem, percent: int) -> str:
     """The weight of a reduced heavy-slow-resistance item, in words (PlanItem.load)."""
     base = item.load or f"the weight you could lift {item.reps} times"
-    return f"About {percent}% lighter than {base}"[: PlanItem._meta.get_field("load").max_length]
+    text = _LIGHTER.format(percent=percent, base=base)
+    return text[: PlanItem._meta.get_field("load").max_length]
+
+
+def is_lighter(load: str) -> bool:
+    """The weight is an amber cut's (:func:`lighter`), which replaces choosing a weight by
+    the repeats it can be lifted (the printout's line for heavy slow resistance)."""
+    return re.match(r"About \d+% lighter than ", load) is not None
 
 
 @transaction.atomic

@@ -270,6 +270,22 @@ def test_the_printed_programme_says_how_many_times_a_day():
 
 
 @pytest.mark.django_db
+def test_a_stage_1_reduced_dose_says_half_effort_everywhere():
+    """PROTOCOL 1.3: REGRESS at stage 1 lowers the effort, 70% to 50%. The note said half
+    effort while every box and the advice still said 7 out of 10."""
+    plan = issued_plan(1)
+    draft = plans.stage1_reduced_dose(plan, plan.created_by)
+    plans.issue(draft, draft.lock_version, draft.created_by)
+    text = flat(text_of(pdf.render_programme(draft, paused=False)))
+    assert "push at about half effort instead of 7 out of 10" in text  # the plan's note
+    assert "About 7 out of 10 effort" not in text and "Push at about 7" not in text
+    assert text.count("About 5 out of 10 effort for now: half effort.") >= 4
+    assert "Push at about 5 out of 10 effort for now" in text
+    usual = flat(text_of(pdf.render_programme(plan, paused=False)))
+    assert "About 5 out of 10" not in usual and "Push at about 7 out of 10 effort" in usual
+
+
+@pytest.mark.django_db
 def test_a_bridge_item_says_first_week_only_and_notes_and_load_are_printed():
     clinic = make_clinic(phone="01234 567890")
     physio = make_user(clinic)
