@@ -45,6 +45,25 @@ def flare_reasons(
     return reasons
 
 
+def pain_light(
+    exercise_pain: int | None, next_morning: int | None, usual: int | None, patient: Patient
+) -> str:
+    """The day on the patient's traffic light (PROTOCOL 2, global pain rule): "red" when
+    exercise pain reached EX_PAIN_REGRESS or the next morning was worse than usual (more than
+    DELTA24_OK: "if it is worse ... do less next time and tell your physio"), "amber" when
+    exercise pain was above EX_PAIN_OK, else "green". Stricter than the clinician's flag
+    (flare_reasons), which waits for a rise of DELTA24_REGRESS."""
+    params = parameters_for(patient.clinic)
+    worse = (
+        next_morning is not None and usual is not None and next_morning - usual > params.DELTA24_OK
+    )
+    if worse or (exercise_pain is not None and exercise_pain >= params.EX_PAIN_REGRESS):
+        return "red"
+    if exercise_pain is not None and exercise_pain > params.EX_PAIN_OK:
+        return "amber"
+    return "green"
+
+
 def is_flare(
     exercise_pain: int | None, next_morning: int | None, usual: int | None, patient: Patient
 ) -> bool:

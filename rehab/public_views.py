@@ -227,6 +227,7 @@ def _forget_saved_notices(request: HttpRequest) -> None:
 def _saved_notice(outcome: diary.Outcome, ignored_pain: int | None) -> dict[str, Any]:
     """What the page after a save tells the patient, kept in the session across the redirect
     (JSON: the day as text)."""
+    entry = outcome.entry
     return {
         "day": outcome.entry.day.isoformat(),
         "created": outcome.created,
@@ -234,6 +235,10 @@ def _saved_notice(outcome: diary.Outcome, ignored_pain: int | None) -> dict[str,
         "ignored_pain": ignored_pain,
         "flagged": outcome.entry.flagged,
         "new_flag": outcome.new_flag,
+        "light": diary.pain_light(
+            entry.exercise_pain, entry.next_morning_pain, entry.usual_morning_pain, entry.patient
+        ),
+        "exercise_pain": entry.exercise_pain,
     }
 
 

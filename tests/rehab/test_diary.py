@@ -88,6 +88,31 @@ def test_the_flag_rule_at_its_boundaries(world, plan, link, exercise, morning, f
         assert world.clinic.phone in body
 
 
+@pytest.mark.parametrize(
+    ("exercise", "morning", "advice"),
+    [
+        ("3", "2", "Thank you: keep going."),  # green: up to 3, morning as usual
+        ("4", "2", "Your pain during exercise was 4 out of 10: amber."),
+        ("5", "1", "Ease off: do a little less until it settles."),
+        ("2", "3", "Your pain was worse than usual the next morning."),  # +1: no flag yet
+    ],
+)
+def test_the_patient_is_told_what_the_pain_rule_says_even_below_the_flag(
+    world, plan, link, exercise, morning, advice
+):
+    """PROTOCOL 2: "If it is worse, or exercise pain goes above 5, do less next time and tell
+    your physio"; the traffic light: 4-5 ease off. The clinician's flag waits for a rise of
+    2 or pain of 6, but the patient was told to keep going below it."""
+    url = reverse("public:diary", args=[link])
+    response = post_day(
+        client_for(None), url, day(world, 1), exercise_pain=exercise, next_morning_pain=morning
+    )
+    body = response.content.decode()
+    assert not DiaryEntry.objects.get().flagged
+    assert advice in body
+    assert ("keep going" in body) is (advice == "Thank you: keep going.")
+
+
 def test_a_flag_shows_on_the_caseload_and_the_patient_page_at_once(world, plan, link):
     post_day(
         client_for(None), reverse("public:diary", args=[link]), day(world, 1), exercise_pain="7"
