@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from patients import visah
 from patients.validators import validate_phone, validate_plain_text
 from pht_clinic import formfields
 from rehab import rules
@@ -114,6 +115,29 @@ class ClinicSettingsForm(forms.ModelForm):
                 widget=forms.Textarea(attrs={"rows": 2}),
                 help_text="Plain text. Leave empty to show the topic of the question only.",
             )
+        licensed = wording.get(visah.BANDS_KEY)
+        self.fields["visah_8_bands"] = forms.CharField(
+            label="VISA-H question 8: licensed duration bands",
+            required=False,
+            initial="\n".join(licensed) if isinstance(licensed, list) else "",
+            validators=[lambda v: validate_plain_text(v, multiline=True)],
+            widget=forms.Textarea(attrs={"rows": 5}),
+            help_text=(
+                f"Five lines, shortest first, as on the licensed form (each scores the "
+                f"branch's points in that order). Leave empty for the default bands: "
+                f"{', '.join(visah.DEFAULT_ITEM8_BANDS)}."
+            ),
+        )
+
+    def clean_visah_8_bands(self) -> list[str]:
+        text = self.cleaned_data["visah_8_bands"]
+        bands = [line.strip() for line in text.splitlines() if line.strip()]
+        count = len(visah.DEFAULT_ITEM8_BANDS)
+        if bands and len(bands) != count:
+            raise ValidationError(f"Give {count} bands, one a line: this has {len(bands)}.")
+        if any(len(band) > 40 for band in bands):
+            raise ValidationError("Keep each band to at most 40 characters.")
+        return bands
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
@@ -135,6 +159,8 @@ class ClinicSettingsForm(forms.ModelForm):
         self.instance.visah_wording = {
             str(item): text for item in VISAH_ITEMS if (text := self.cleaned_data[f"visah_{item}"])
         }
+        if bands := self.cleaned_data["visah_8_bands"]:
+            self.instance.visah_wording[visah.BANDS_KEY] = bands
         return super().save(commit)
 
 

@@ -426,6 +426,11 @@ class AssessmentForm(forms.ModelForm):
         bounded(f["sport_sessions_week"], 0, 21, "sessions a week")
         f["notes"].validators.append(validate_notes)
         f["notes"].help_text = "Plain text; shown only to clinicians."
+        bands = visah.item8_bands(self.patient.clinic.visah_wording)
+        cast(forms.TypedChoiceField, f["visah_8_band"]).choices = [
+            ("", "not answered"),
+            *((str(i), band) for i, band in enumerate(bands)),
+        ]
         if self.instance.pk:
             f["red_flags"].initial = list(self.instance.red_flags)
             if self.instance.visah_8_branch and self.instance.visah_8 is not None:

@@ -21,8 +21,21 @@ ITEM8_POINTS: Mapping[str, tuple[int, ...]] = {
     "B": (0, 4, 10, 14, 20),
     "C": (0, 2, 5, 7, 10),
 }
-# PROTOCOL 5: default to the VISA-A bands until a clinic loads its licensed form's bands.
+# PROTOCOL 5: default to the VISA-A bands until a clinic loads its licensed form's bands
+# ("put the bands in configuration and copy them from the licensed form"): a clinic's own
+# are kept with its wording (``Clinic.visah_wording["8_bands"]``), shortest first. The
+# points of each band are the branch's (ITEM8_POINTS), in the same order.
 DEFAULT_ITEM8_BANDS = ("nil", "1-10 min", "11-20 min", "21-30 min", ">30 min")
+BANDS_KEY = "8_bands"
+
+
+def item8_bands(wording: Mapping[str, object] | None) -> tuple[str, ...]:
+    """The clinic's item-8 duration bands, or the default ones."""
+    bands = (wording or {}).get(BANDS_KEY)
+    if isinstance(bands, list) and len(bands) == len(DEFAULT_ITEM8_BANDS):
+        return tuple(str(band) for band in bands)
+    return DEFAULT_ITEM8_BANDS
+
 
 # Own topic labels (PROTOCOL 5 "Item topics"): no item wording is shipped.
 TOPIC_LABELS = {

@@ -68,6 +68,8 @@ def test_the_settings_page_shows_current_values_and_recent_changes(world):
         ("visah_2", "x" * 501, "at most 500"),
         ("visah_4", "Sit\u202eting", "control characters"),
         ("visah_5", "nul\x00byte", "Null characters"),
+        ("visah_8_bands", "none\nup to 10 min\n11-20 min", "Give 5 bands, one a line: this has 3."),
+        ("visah_8_bands", "a\nb\nc\nd\n" + "e" * 41, "at most 40 characters"),
     ],
 )
 def test_bad_settings_are_refused_with_a_message_and_nothing_saved(world, field, value, message):
@@ -80,6 +82,33 @@ def test_bad_settings_are_refused_with_a_message_and_nothing_saved(world, field,
     clinic = Clinic.objects.get(pk=world.clinic.pk)
     assert clinic.name == "Riverside Test Clinic" and clinic.visah_wording == {}
     assert not AuditEvent.objects.filter(action="clinic_settings_changed").exists()
+
+
+LICENSED_BANDS = ["nil", "1-20 min", "21-40 min", "41-100 min", ">100 min"]
+
+
+def test_the_licensed_item_8_bands_are_kept_and_offered_and_scored_in_the_form(world):
+    """PROTOCOL 5: put the item-8 bands in configuration and copy them from the licensed
+    form; each band scores its branch's points in order."""
+    from patients.forms import AssessmentForm
+    from patients.models import Patient
+
+    from ..factories import assessment_post, make_patient
+
+    admin = client_for(world.admin)
+    admin.post(reverse("clinic_settings"), settings_post(visah_8_bands="\n".join(LICENSED_BANDS)))
+    clinic = Clinic.objects.get(pk=world.clinic.pk)
+    assert clinic.visah_wording["8_bands"] == LICENSED_BANDS
+    assert "&gt;100 min" in admin.get(reverse("clinic_settings")).content.decode()
+    patient: Patient = make_patient(clinic, world.physio)
+    items = {f"visah_{i}": "5" for i in range(1, 7)} | {"visah_7": "7"}
+    posted = assessment_post(visit_type="initial", visah_8_branch="B", visah_8_band="3", **items)
+    form = AssessmentForm(posted, patient=patient)
+    assert [label for _, label in form.fields["visah_8_band"].choices][1:] == LICENSED_BANDS
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["visah_8_band"] == 3  # "41-100 min", 14 points in branch B
+    admin.post(reverse("clinic_settings"), settings_post(visah_8_bands=""))
+    assert "8_bands" not in Clinic.objects.get(pk=world.clinic.pk).visah_wording
 
 
 def test_forged_fields_do_not_reach_the_clinic(world):
