@@ -89,6 +89,26 @@ MISSING_DOSE_ERROR = (
 )
 
 
+def spacing_errors(gap: int | None, data: dict[str, Any]) -> dict[str, str]:
+    """What a dose's days a week and times a day break of a shortest gap between sessions
+    (48 h for heavy slow resistance, non-consecutive days; 72 h for plyometrics, PROTOCOL
+    1.4-1.6): a week's hours divided by the gap is the most days a week, and once a day."""
+    if not gap:
+        return {}
+    errors = {}
+    days, times = data.get("days_per_week"), data.get("times_per_day")
+    most = max(1, 7 * 24 // gap)
+    if days and days > most:
+        errors["days_per_week"] = (
+            f"Sessions of this exercise need {gap} hours between them: at most {most} days a week."
+        )
+    if times and times > 1:
+        errors["times_per_day"] = (
+            f"Sessions of this exercise need {gap} hours between them: once a day."
+        )
+    return errors
+
+
 class PlanItemForm(forms.Form):
     """The dose of one exercise in a draft plan (ranges as the PlanItem constraints)."""
 
@@ -134,24 +154,38 @@ class PlanItemForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, exercises: dict[int, Exercise] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        exercises: dict[int, Exercise] | None = None,
+        issuing: bool = False,
+        **kwargs: Any,
     ) -> None:
-        """``exercises`` (each item's, by item id) is given when the plan is being issued:
-        then every dose must say how much to do (rehab.plans.dose_error). A draft is work in
-        progress and may be saved without."""
+        """``exercises`` are each item's, by item id. Sessions must keep the exercise's
+        shortest gap; when the plan is being ``issuing``, every dose must also say how much
+        to do (rehab.plans.dose_error). A draft is work in progress and may be saved
+        without."""
         super().__init__(*args, **kwargs)
         self.exercises = exercises or {}
+        self.issuing = issuing
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         item_id = data.get("item_id")  # None when the hidden field was tampered with
         exercise = self.exercises.get(item_id) if item_id else None
-        if exercise is None or data.get("delete") or {"reps", "hold_s"} & set(self.errors):
+        if exercise is None or data.get("delete"):
             return data
-        field = exercise.missing_dose(data.get("reps"), data.get("hold_s"))
-        if field:
-            self.add_error(field, MISSING_DOSE_ERROR)
+        self._check_spacing(exercise, data)
+        if self.issuing and not {"reps", "hold_s"} & set(self.errors):
+            field = exercise.missing_dose(data.get("reps"), data.get("hold_s"))
+            if field:
+                self.add_error(field, MISSING_DOSE_ERROR)
         return data
+
+    def _check_spacing(self, exercise: Exercise, data: dict[str, Any]) -> None:
+        gap = exercise.min_hours_between_sessions
+        for field, message in spacing_errors(gap, data).items():
+            if field not in self.errors:
+                self.add_error(field, message)
 
 
 PlanItemFormSet = forms.formset_factory(PlanItemForm, extra=0)
@@ -296,6 +330,10 @@ class ClinicExerciseForm(forms.ModelForm):
         if rest is not None and not 0 <= rest <= 168:  # the longest in PROTOCOL 2 is 72 h
             self.add_error("min_hours_between_sessions", "Enter 0 to 168 hours (a week).")
         self._check_stages(data)
+        if "min_hours_between_sessions" not in self.errors:
+            for field, message in spacing_errors(rest, data).items():
+                if field not in self.errors:
+                    self.add_error(field, message)
         if not data.get("hip_flexion_text") and hip is not None:
             # The library and the printout show this text (an empty one reads as a dash).
             data["hip_flexion_text"] = f"{low_hip}-{hip}°" if low_hip is not None else f"≤{hip}°"

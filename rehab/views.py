@@ -264,7 +264,7 @@ def plan_save(request: Request, public_id: str, plan_id: str) -> HttpResponse:
     if not plan.is_draft:
         messages.error(request, "An issued plan is frozen: make a new version to change it.")
         return redirect("rehab:plan", plan.patient.public_id, plan.public_id)
-    formset = PlanItemFormSet(request.POST, prefix="items")
+    formset = _posted_items(request, plan)
     lock_version = _lock_version(request)
     if formset.is_valid() and lock_version is not None:
         try:
@@ -297,6 +297,13 @@ def _stale(request: Request, plan: Plan, formset: Any, error: Exception) -> Http
     return render(request, "rehab/plan_detail.html", _plan_context(plan, formset), status=409)
 
 
+def _posted_items(request: Request, plan: Plan, *, issuing: bool = False) -> Any:
+    """The plan's posted doses, checked against each item's exercise (PlanItemForm)."""
+    exercises = {item.pk: item.exercise for item in plan.items.select_related("exercise")}
+    kwargs = {"exercises": exercises, "issuing": issuing}
+    return PlanItemFormSet(request.POST, prefix="items", form_kwargs=kwargs)
+
+
 def _save_posted_doses(
     request: Request,
     plan: Plan,
@@ -313,10 +320,7 @@ def _save_posted_doses(
     reps or a hold time is refused too, beside its field (PlanItemForm.exercises)."""
     if "items-TOTAL_FORMS" not in request.POST:
         return lock_version
-    exercises = None
-    if issuing:
-        exercises = {item.pk: item.exercise for item in plan.items.select_related("exercise")}
-    formset = PlanItemFormSet(request.POST, prefix="items", form_kwargs={"exercises": exercises})
+    formset = _posted_items(request, plan, issuing=issuing)
     if not formset.is_valid():
         messages.error(request, f"Nothing was {doing}: correct the doses marked below first.")
         context = _plan_context(plan, formset, add_form=add_form)

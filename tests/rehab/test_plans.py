@@ -405,6 +405,38 @@ def _index(plan, code):
 
 
 @pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [
+        ("days_per_week", "4", "need 48 hours between them: at most 3 days a week."),
+        ("days_per_week", "7", "need 48 hours between them: at most 3 days a week."),
+        ("times_per_day", "2", "need 48 hours between them: once a day."),
+    ],
+)
+@pytest.mark.parametrize("action", ["rehab:plan_save", "rehab:plan_issue"])
+def test_heavy_slow_resistance_keeps_its_48_hours_between_sessions(
+    world, patient, field, typed, message, action
+):
+    """PROTOCOL 1.4: HSR three days a week on non-consecutive days (48 h between sessions);
+    the printout says never two days in a row, so a plan may not say every day."""
+    plan = plans.create_from_template(patient, 2, world.physio)
+    n = _index(plan, "S2-07")
+    response = client_for(world.physio).post(
+        _plan_url(action, plan), _formset(plan, **{f"items-{n}-{field}": typed})
+    )
+    assert response.status_code == 200
+    assert response.context["formset"].forms[n].errors[field] == [
+        f"Sessions of this exercise {message}"
+    ]
+    plan.refresh_from_db()
+    item = plan.items.get(exercise__code="S2-07")
+    assert plan.is_draft and (item.days_per_week, item.times_per_day) == (3, None)
+    three = _formset(plan, **{f"items-{n}-days_per_week": "3"})
+    assert (
+        client_for(world.physio).post(_plan_url("rehab:plan_save", plan), three).status_code == 302
+    )
+
+
+@pytest.mark.parametrize(
     ("stage", "code", "field", "next_field"),
     [(2, "SUP-24", "reps", "hold_s"), (1, "S1-03", "hold_s", "rest_s")],
 )
@@ -776,6 +808,23 @@ def test_plan_views_for_every_persona(world, patient, view, persona):
         reverse(f"rehab:{view}", args=args), {"lock_version": "0"}
     )
     assert response.status_code == EXPECTED[view][PERSONAS.index(persona)]
+
+
+def test_a_clinic_exercise_keeps_its_own_gap_between_sessions(world):
+    bridge = {
+        "name": "Heavy bridge", "stage_min": "2", "stage_max": "2", "hip_flexion_max_deg": "10",
+        "dose_type": "hsr", "days_per_week": "5", "times_per_day": "2",
+        "min_hours_between_sessions": "48", "reps_min": "8", "patient_text": "Bridge.",
+    }  # fmt: skip
+    response = client_for(world.admin).post(reverse("rehab:exercise_create"), bridge)
+    errors = response.context["form"].errors
+    assert errors["days_per_week"] == [
+        "Sessions of this exercise need 48 hours between them: at most 3 days a week."
+    ]
+    assert errors["times_per_day"] == [
+        "Sessions of this exercise need 48 hours between them: once a day."
+    ]
+    assert not Exercise.objects.filter(clinic=world.clinic).exists()
 
 
 def test_clinic_admin_hides_builtins_and_adds_own_exercises(world):
