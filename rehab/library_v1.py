@@ -1218,6 +1218,16 @@ STAGE_TEMPLATES: dict[int, tuple[str, ...]] = {
 # days [CFG, PROTOCOL 1.1/1.6]. The same 2x/week holds for the maintenance programme after
 # a stage-3 COMPLETE [CFG, PROTOCOL 1.5].
 STAGE4_HSR_DAYS_PER_WEEK = 2
+# A plan built from the template after the programme is completed is the maintenance
+# programme (rehab.plans.create_from_template): its note, and the note in the patient's words.
+MAINTENANCE_NOTE = (
+    "Maintenance programme after completing the programme: strength exercises twice a week "
+    "(PROTOCOL 1.5 [CFG])."
+)
+MAINTENANCE_NOTE_PLAIN = (
+    "You have finished your programme. Keep doing these strength exercises twice a week, "
+    "never two days in a row, to keep your tendon strong."
+)
 
 
 # ---- Patient-facing text -------------------------------------------------------------------

@@ -421,6 +421,8 @@ def _plain_plan_note(note: str) -> str:
     note = _clean(note, multiline=True)
     if note == library_v1.STAGE1_REDUCED_DOSE:
         return library_v1.STAGE1_REDUCED_DOSE_PLAIN
+    if note == library_v1.MAINTENANCE_NOTE:
+        return library_v1.MAINTENANCE_NOTE_PLAIN
     match = _REDUCED_NOTE.match(note)
     if match:
         return (

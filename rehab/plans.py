@@ -68,13 +68,15 @@ def dose_error(item: PlanItem) -> str | None:
     )
 
 
-def default_dose(exercise: Exercise, stage: int) -> dict[str, Any]:
-    """The entry dose of an exercise (PROTOCOL 3.5: a new stage starts at its entry dose)."""
+def default_dose(exercise: Exercise, stage: int, *, maintenance: bool = False) -> dict[str, Any]:
+    """The entry dose of an exercise (PROTOCOL 3.5: a new stage starts at its entry dose).
+    Strength work is twice a week in stage 4 (PROTOCOL 1.6) and in the ``maintenance``
+    programme after the programme is completed (PROTOCOL 1.5)."""
     reps = exercise.reps_min
     if exercise.dose_type == Exercise.DoseType.HSR and exercise.reps_max:
         reps = exercise.reps_max  # HSR starts light: ~15RM in week 1 (PROTOCOL 1.4)
     days = exercise.days_per_week
-    if stage == 4 and not exercise.plyometric and not exercise.supporting:
+    if (stage == 4 or maintenance) and not exercise.plyometric and not exercise.supporting:
         days = library_v1.STAGE4_HSR_DAYS_PER_WEEK
     return {
         "sets": exercise.sets_min or exercise.sets_max,
@@ -111,8 +113,13 @@ def create_from_template(
     # One the new stage's template holds goes on for the whole stage, not a week (PROTOCOL
     # 1.6: stage 4 keeps the stage-3 HSR twice a week).
     bridge = [b for b in bridge if library.get(b.code) != b]
+    maintenance = patient.is_completed
     plan = Plan.objects.create(
-        patient=patient, stage=stage, version=_next_version(patient), created_by=user
+        patient=patient,
+        stage=stage,
+        version=_next_version(patient),
+        created_by=user,
+        note=library_v1.MAINTENANCE_NOTE if maintenance else "",
     )
     position = 0
     for exercise in bridge:
@@ -134,7 +141,7 @@ def create_from_template(
         if code in hidden:
             continue
         position += 1
-        dose = default_dose(exercise, stage)
+        dose = default_dose(exercise, stage, maintenance=maintenance)
         PlanItem.objects.create(plan=plan, exercise=exercise, position=position, **dose)
     audit.record(None, "plan_created", actor=user, patient=patient, obj=plan)
     return plan

@@ -1001,3 +1001,22 @@ def test_restoring_the_patient_makes_the_plans_changeable_again(world, patient):
         _plan_url("rehab:plan_save", plan), _formset(plan, **{"items-0-sets": "4"})
     )
     assert response.status_code == 302 and plan.items.first().sets == 4
+
+
+def test_after_completing_the_template_builds_a_maintenance_programme(world):
+    """PROTOCOL 1.5: a stage-3 COMPLETE keeps a maintenance programme of HSR twice a week."""
+    from rehab import pdf
+
+    patient = make_patient(world.clinic, world.physio, stage=3, status="completed")
+    page = client_for(world.physio).get(reverse("rehab:plans", args=[patient.public_id]))
+    assert "Programme completed: build the maintenance programme" in page.content.decode()
+    plan = plans.create_from_template(patient, 3, world.physio)
+    days = dict(plan.items.values_list("exercise__code", "days_per_week"))
+    assert days["S3-12"] == days["S3-13"] == library_v1.STAGE4_HSR_DAYS_PER_WEEK == 2
+    assert days["SUP-24"] == library_v1.BY_CODE["SUP-24"].days_per_week  # supporting work
+    assert plan.note == library_v1.MAINTENANCE_NOTE
+    context = pdf.programme_context(plan, paused=False)
+    assert context["plan"]["note"] == library_v1.MAINTENANCE_NOTE_PLAIN
+    active = make_patient(world.clinic, world.physio, stage=3)
+    usual = plans.create_from_template(active, 3, world.physio)
+    assert usual.note == "" and usual.items.get(exercise__code="S3-12").days_per_week == 3
