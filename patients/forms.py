@@ -233,6 +233,9 @@ NEURO_FLAGS = {
 }
 RED_FLAG_LABELS = dict(RED_FLAG_CHOICES)
 #: The examined numbers shown with last visit's value beside them (UX.md), and their units.
+#: The fields of one load test, in the order of the form's grid (PROTOCOL 4.2 load tests).
+LOAD_TEST_PARTS = ("nprs", "reps", "load_kg", "hip_flexion_deg", "familiar")
+
 PREVIOUS_UNITS = {
     "nprs_morning_baseline": "/10",
     "nprs_24h_after_hardest": "/10",
@@ -470,6 +473,14 @@ class AssessmentForm(forms.ModelForm):
                 decimal_places=1,
                 required=False,
             )
+            # PROTOCOL 4.2: the hip flexion the test was done in (stage 3 loads 70-90°).
+            self.fields[f"{code}_hip_flexion_deg"] = formfields.IntegerField(
+                label=f"{test}: hip flexion (°)",
+                min_value=0,
+                max_value=120,
+                unit="degrees",
+                required=False,
+            )
             self.fields[f"{code}_familiar"] = forms.ChoiceField(
                 label=f"{test}: reproduces the familiar pain",
                 choices=FAMILIAR_CHOICES,
@@ -478,6 +489,7 @@ class AssessmentForm(forms.ModelForm):
             for part, short in (
                 ("reps", "Reps"),
                 ("load_kg", "Load (kg)"),
+                ("hip_flexion_deg", "Hip flexion (°)"),
                 ("familiar", "Reproduces the familiar pain"),
             ):
                 self.fields[f"{code}_{part}"].short_label = short  # type: ignore[attr-defined]
@@ -499,6 +511,7 @@ class AssessmentForm(forms.ModelForm):
             self.initial[f"{test.code}_nprs"] = test.nprs
             self.initial[f"{test.code}_reps"] = test.reps
             self.initial[f"{test.code}_load_kg"] = test.load_kg
+            self.initial[f"{test.code}_hip_flexion_deg"] = test.hip_flexion_deg
             familiar = test.reproduces_familiar_pain
             self.initial[f"{test.code}_familiar"] = (
                 "" if familiar is None else ("yes" if familiar else "no")
@@ -527,6 +540,10 @@ class AssessmentForm(forms.ModelForm):
                 ("nprs", None if test.nprs is None else f"{test.nprs}/10"),
                 ("reps", test.reps),
                 ("load_kg", None if test.load_kg is None else f"{test.load_kg} kg"),
+                (
+                    "hip_flexion_deg",
+                    None if test.hip_flexion_deg is None else f"{test.hip_flexion_deg}°",
+                ),
                 ("familiar", None if familiar is None else ("yes" if familiar else "no")),
             ):
                 if value is not None:
@@ -569,9 +586,7 @@ class AssessmentForm(forms.ModelForm):
         other_tests = [c for c in ALL_TESTS if c not in first_tests]
 
         def test_fields(codes: list[str]) -> list[str]:
-            return [
-                f"{c}_{part}" for c in codes for part in ("nprs", "reps", "load_kg", "familiar")
-            ]
+            return [f"{c}_{part}" for c in codes for part in LOAD_TEST_PARTS]
 
         initial_visit = self.stage is None
         sessions = ["sessions_prescribed_since_last", "sessions_done_since_last"]
@@ -804,7 +819,7 @@ class AssessmentForm(forms.ModelForm):
         for code in ALL_TESTS:
             values = {
                 part: self.cleaned_data.get(f"{code}_{part}")
-                for part in ("nprs", "reps", "load_kg")
+                for part in ("nprs", "reps", "load_kg", "hip_flexion_deg")
             }
             familiar = self.cleaned_data.get(f"{code}_familiar") or ""
             if all(v is None for v in values.values()) and not familiar:

@@ -627,3 +627,22 @@ def test_the_load_tests_table_gives_pain_and_load_with_their_units(world, patien
     body = client_for(world.physio).get(url).content.decode()
     row = re.search(r"<tr><td>G1[^<]*</td>.*?</tr>", body, re.S)
     assert row and "<td>2/10</td>" in row.group(0) and "<td>12.5 kg</td>" in row.group(0)
+
+
+def test_a_load_test_records_the_hip_flexion_it_was_done_in(world, patient):
+    """PROTOCOL 4.2: a load-test row has hip_flexion_deg, 0-120 (stage 3 loads at 70-90°)."""
+    client = client_for(world.physio)
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    data = assessment_post(visit_type="initial", visit_date="2026-01-05", G1_nprs="2")
+    refused = client.post(url, data | {"G1_hip_flexion_deg": "121"})
+    assert refused.context["form"].errors["G1_hip_flexion_deg"] == [
+        "Enter a number from 0 to 120 (degrees)."
+    ]
+    assert client.post(url, data | {"G1_hip_flexion_deg": "20"}).status_code == 302
+    assessment = Assessment.objects.get(patient=patient)
+    assert assessment.load_tests.get(code="G1").hip_flexion_deg == 20
+    detail = reverse("patients:assessment", args=[patient.public_id, assessment.public_id])
+    assert "<td>20°</td>" in client.get(detail).content.decode()
+    confirm(assessment.decision, world.physio)
+    form = client.get(url).context["form"]
+    assert str(form.fields["G1_hip_flexion_deg"].help_text) == "Last visit: 20°"
