@@ -95,10 +95,37 @@ class ClinicSettingsForm(forms.ModelForm):
         help_text="1-90 days.",
     )
 
+    min_patient_age = formfields.IntegerField(
+        min_value=0,
+        max_value=18,
+        unit="years",
+        label="Youngest patient (years)",
+        help_text="A date of birth that makes a new patient younger is refused (0-18).",
+    )
+    apophyseal_prompt_age = formfields.IntegerField(
+        min_value=10,
+        max_value=40,
+        unit="years",
+        label="Ask about an apophyseal injury below (years)",
+        help_text=(
+            "Patients younger than this are asked about sudden sit-bone pain in a sprint or "
+            "kick at every red-flag screen (PROTOCOL 6; 25 by default, 10-40)."
+        ),
+    )
+
     class Meta:
         model = Clinic
         formfield_callback = formfields.model_formfield
-        fields = ["name", "address", "phone", "time_zone", "overdue_days", "patient_link_days"]
+        fields = [
+            "name",
+            "address",
+            "phone",
+            "time_zone",
+            "overdue_days",
+            "patient_link_days",
+            "min_patient_age",
+            "apophyseal_prompt_age",
+        ]
         labels = {"phone": "Phone number"}
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 

@@ -27,6 +27,13 @@ class Clinic(models.Model):
     overdue_days = models.PositiveSmallIntegerField(default=21)
     # SECURITY.md "patient links": 7 days by default.
     patient_link_days = models.PositiveSmallIntegerField(default=7)
+    # [CFG] values of the patient record (PROTOCOL 0: a per-clinic setting). PROTOCOL is
+    # silent on a youngest patient: its programme is for adolescents and adults (the youngest
+    # group it names is RF_APOPHYSEAL's 15-25), and a date of birth this year is most often a
+    # typing slip. Below the second, the red-flag screen prompts the apophyseal question
+    # (PROTOCOL 4.1 and 6, RF_APOPHYSEAL: "default prompt <25 y").
+    min_patient_age = models.PositiveSmallIntegerField(default=12)
+    apophyseal_prompt_age = models.PositiveSmallIntegerField(default=25)
     # Licensed VISA-H wording loaded by the clinic admin ({"1": "...", ...}); empty: topics only.
     visah_wording = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(default=True)
@@ -43,6 +50,13 @@ class Clinic(models.Model):
             models.CheckConstraint(
                 condition=models.Q(patient_link_days__gte=1, patient_link_days__lte=90),
                 name="clinic_patient_link_days_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_patient_age__lte=18), name="clinic_min_patient_age_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(apophyseal_prompt_age__gte=10, apophyseal_prompt_age__lte=40),
+                name="clinic_apophyseal_prompt_age_range",
             ),
         ]
 

@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any, cast
 
 from django import forms
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
@@ -158,10 +157,11 @@ class PatientForm(forms.ModelForm):
                     "must be before it."
                 )
         age = Patient(date_of_birth=dob).age_on(clinic_today(self.clinic))
-        if age < settings.MIN_PATIENT_AGE:
+        youngest = self.clinic.min_patient_age
+        if age < youngest and dob != self.instance.date_of_birth:  # a record kept as it is
             raise forms.ValidationError(
                 f"Check the date of birth: the patient would be {age}. The programme is "
-                f"written for patients aged {settings.MIN_PATIENT_AGE} or over."
+                f"written for patients aged {youngest} or over (a clinic setting)."
             )
         return dob
 
@@ -659,7 +659,7 @@ class AssessmentForm(forms.ModelForm):
 
     def screening_prompts(self) -> list[str]:
         """What this patient's record says to screen for in particular (PROTOCOL 4.1): an
-        acute-event onset prompts the avulsion screen, an age under the configured limit
+        acute-event onset prompts the avulsion screen, an age under the clinic's limit
         (25 by default, PROTOCOL 6 [CFG]) the apophyseal one, and a recorded medicine the
         medication caution. Shown at every visit, as red flags are screened at every visit
         (PROTOCOL 6)."""
@@ -672,10 +672,11 @@ class AssessmentForm(forms.ModelForm):
             )
         visit = self.initial.get("visit_date") or self.instance.visit_date
         age = self.patient.age_on(visit or clinic_today(self.patient.clinic))
-        if age < settings.APOPHYSEAL_PROMPT_AGE:
+        limit = self.patient.clinic.apophyseal_prompt_age
+        if age < limit:
             prompts.append(
-                f"The patient is {age}, under {settings.APOPHYSEAL_PROMPT_AGE}: ask about a "
-                "sudden ischial pain during a sprint or a kick (apophyseal injury)."
+                f"The patient is {age}, under {limit}: ask about a sudden ischial pain during "
+                "a sprint or a kick (apophyseal injury)."
             )
         medicines = [
             label

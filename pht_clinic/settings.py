@@ -225,13 +225,6 @@ STORAGES = {
 # The diary link printed on a programme works while that plan is current, at most this long
 # (a stage lasts weeks; the whole programme 3-6 months, PROTOCOL 0.1) [CFG, conservative].
 DIARY_LINK_DAYS = env_int("DIARY_LINK_DAYS", 120)
-# The youngest patient the app accepts. PROTOCOL is silent on a youngest age: its loading
-# programme is written for adolescents and adults (the youngest group it names is the 15-25
-# of RF_APOPHYSEAL), and a date of birth of this year is most often a typing slip [CFG].
-MIN_PATIENT_AGE = env_int("MIN_PATIENT_AGE", 12)
-# Below this age the red-flag screen reminds the clinician to ask about an apophyseal injury
-# (PROTOCOL 4.1 and 6, RF_APOPHYSEAL: "default prompt <25 y" [CFG]).
-APOPHYSEAL_PROMPT_AGE = env_int("APOPHYSEAL_PROMPT_AGE", 25)
 # The address printed on programmes for the patient's diary link (QR code).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # Rendered programmes live outside any public URL; they are served by a view that checks access.

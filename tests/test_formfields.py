@@ -86,7 +86,9 @@ def test_the_operators_clinic_form_refuses_other_scripts_too():
 
     form = admin.site._registry[Clinic].get_form(None)
     numbers = [name for name, f in form.base_fields.items() if isinstance(f, NUMBER_FIELDS)]
-    assert numbers == ["overdue_days", "patient_link_days"]
+    assert numbers == [
+        "overdue_days", "patient_link_days", "min_patient_age", "apophyseal_prompt_age"
+    ]  # fmt: skip
     for name in numbers:
         assert isinstance(form.base_fields[name], formfields.AsciiDigits), name
 

@@ -22,6 +22,8 @@ def settings_post(**overrides):
         "time_zone": "Pacific/Auckland",
         "overdue_days": "28",
         "patient_link_days": "14",
+        "min_patient_age": "12",
+        "apophyseal_prompt_age": "25",
         "visah_1": "How many minutes can you sit pain free?",
         **{f"visah_{i}": "" for i in range(2, 9)},
     }
@@ -61,6 +63,8 @@ def test_the_settings_page_shows_current_values_and_recent_changes(world):
         ("overdue_days", "1e3", "whole number"),
         ("overdue_days", "\uff13\uff10", "digits 0 to 9"),  # full-width 30
         ("patient_link_days", "91", "Enter a number from 1 to 90 (days)."),
+        ("min_patient_age", "19", "Enter a number from 0 to 18 (years)."),
+        ("apophyseal_prompt_age", "9", "Enter a number from 10 to 40 (years)."),
         ("time_zone", "Mars/Olympus_Mons", "valid choice"),
         ("name", "   ", "required"),
         ("name", "x" * 121, "at most 120"),

@@ -122,10 +122,10 @@ def _red_flag_prompts(client, patient):
 
 
 def test_an_acute_onset_prompts_the_avulsion_screen_and_a_young_age_the_apophyseal_one(
-    world, patient, settings
+    world, patient
 ):
     """PROTOCOL 4.1: an acute-event onset prompts the avulsion screen; age drives the
-    apophyseal prompt (under 25 by default, a setting [CFG])."""
+    apophyseal prompt (under 25 by default, a clinic setting [CFG])."""
     client = client_for(world.physio)
     today = clinic_today(world.clinic)
     assert 'role="note"' not in _red_flag_prompts(client, patient)  # gradual onset, 40 years
@@ -142,7 +142,9 @@ def test_an_acute_onset_prompts_the_avulsion_screen_and_a_young_age_the_apophyse
     patient.date_of_birth = turned_25_today
     patient.save()
     assert "under 25" not in _red_flag_prompts(client, patient)
-    settings.APOPHYSEAL_PROMPT_AGE = 30
+    world.clinic.apophyseal_prompt_age = 30
+    world.clinic.save()
+    patient.refresh_from_db()
     assert "The patient is 25, under 30" in _red_flag_prompts(client, patient)
 
 

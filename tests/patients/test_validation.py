@@ -83,7 +83,7 @@ def test_date_of_birth_in_the_future_of_the_clinic_time_zone(world):
     assert not Patient.objects.exists()
 
 
-def test_a_date_of_birth_too_recent_for_the_programme_is_refused_beside_the_field(world, settings):
+def test_a_date_of_birth_too_recent_for_the_programme_is_refused_beside_the_field(world):
     today = clinic_today(world.clinic)
     client = client_for(world.physio)
     response = client.post(
@@ -91,14 +91,24 @@ def test_a_date_of_birth_too_recent_for_the_programme_is_refused_beside_the_fiel
     )
     assert response.context["form"].errors["date_of_birth"] == [
         "Check the date of birth: the patient would be 0. The programme is written for "
-        "patients aged 12 or over."
+        "patients aged 12 or over (a clinic setting)."
     ]
     assert not Patient.objects.exists()
-    settings.MIN_PATIENT_AGE = 0  # a clinic may set its own limit
+    world.clinic.min_patient_age = 0  # the clinic's own limit [CFG]
+    world.clinic.save()
     accepted = client.post(
         reverse("patients:create"), patient_post(world, date_of_birth=today.isoformat())
     )
     assert accepted.status_code == 302 and Patient.objects.count() == 1
+    # A record kept with its date of birth is not refused when the limit rises later.
+    world.clinic.min_patient_age = 12
+    world.clinic.save()
+    young = Patient.objects.get()
+    url = reverse("patients:edit", args=[young.public_id])
+    edit = patient_post(world, date_of_birth=today.isoformat(), phone="01632 960999")
+    assert client.post(url, edit).status_code == 302
+    young.refresh_from_db()
+    assert young.phone == "01632 960999"
 
 
 def test_date_of_birth_cannot_be_moved_after_a_recorded_visit(world, patient):
