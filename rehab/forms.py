@@ -92,7 +92,8 @@ MISSING_DOSE_ERROR = (
 def spacing_errors(gap: int | None, data: dict[str, Any]) -> dict[str, str]:
     """What a dose's days a week and times a day break of a shortest gap between sessions
     (48 h for heavy slow resistance, non-consecutive days; 72 h for plyometrics, PROTOCOL
-    1.4-1.6): a week's hours divided by the gap is the most days a week, and once a day."""
+    1.4-1.6): a week's hours divided by the gap is the most days a week, and a day's the
+    most times a day."""
     if not gap:
         return {}
     errors = {}
@@ -102,9 +103,10 @@ def spacing_errors(gap: int | None, data: dict[str, Any]) -> dict[str, str]:
         errors["days_per_week"] = (
             f"Sessions of this exercise need {gap} hours between them: at most {most} days a week."
         )
-    if times and times > 1:
-        errors["times_per_day"] = (
-            f"Sessions of this exercise need {gap} hours between them: once a day."
+    most_a_day = max(1, 24 // gap)
+    if times and times > most_a_day:
+        errors["times_per_day"] = f"Sessions of this exercise need {gap} hours between them: " + (
+            "once a day." if most_a_day == 1 else f"at most {most_a_day} times a day."
         )
     return errors
 

@@ -103,6 +103,9 @@ _S1_EFFORT = "~70% effort (about 7 out of 10)"
 # stage-1 regression (PROTOCOL 1.3: lower effort, 70% -> 50%; rehab.pdf swaps them).
 STAGE1_EFFORT = "About 7 out of 10 effort."
 STAGE1_REDUCED_EFFORT = "About 5 out of 10 effort for now: half effort."
+# The load of a hold at that reduced dose (rehab.plans.stage1_reduced_dose): the physio sees
+# it in the plan editor and clears it to go back to 7 out of 10.
+STAGE1_REDUCED_EFFORT_LOAD = "Half effort: about 5 out of 10"
 STAGE1_EFFORT_ADVICE = "Push at about 7 out of 10 effort. It should feel firm, not all-out."
 STAGE1_REDUCED_EFFORT_ADVICE = (
     "Push at about 5 out of 10 effort for now: half effort. It should feel easy to hold."

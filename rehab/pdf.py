@@ -478,16 +478,16 @@ def _document(plan: Plan) -> dict[str, Any]:
     info = library_v1.STAGE_INFO[plan.stage]
     items = list(plan.items.select_related("exercise").order_by("position", "id"))
     # A stage-1 regression's reduced dose (rehab.plans.stage1_reduced_dose) also lowers the
-    # effort, 70% to 50% (PROTOCOL 1.3): every line that says 7 out of 10 says 5.
-    reduced_effort = _clean(plan.note) == library_v1.STAGE1_REDUCED_DOSE
+    # effort of its holds, 70% to 50% (PROTOCOL 1.3): their lines say 5 out of 10, not 7.
+    half = {item.pk for item in items if item.load == library_v1.STAGE1_REDUCED_EFFORT_LOAD}
     exercises = [
         {
             "number": number,
             "name": _clean(item.exercise.printed_name),
             "drawing": _drawing(item.exercise),
-            "dose": dose(item, plan.stage),
+            "dose": dose(item, plan.stage) | ({"load": ""} if item.pk in half else {}),
             "instruction": _clean(item.exercise.printed_text, multiline=True),
-            "guidance": _guidance(item, reduced_effort=reduced_effort),
+            "guidance": _guidance(item, reduced_effort=item.pk in half),
             "mistakes": _mistakes(item.exercise),
             "note": _item_note(item),
         }
@@ -537,7 +537,7 @@ def _document(plan: Plan) -> dict[str, Any]:
             "goal": info["goal_plain"],
             "advice": [
                 library_v1.STAGE1_REDUCED_EFFORT_ADVICE
-                if reduced_effort and line == library_v1.STAGE1_EFFORT_ADVICE
+                if half and line == library_v1.STAGE1_EFFORT_ADVICE
                 else line
                 for line in info["advice"]
             ],

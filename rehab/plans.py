@@ -32,6 +32,25 @@ class StaleVersion(PlanError):
     """Someone else saved this plan version first (optimistic locking)."""
 
 
+class PatientArchived(StaleVersion):
+    """The patient was archived (by someone else, meanwhile): their plans are read-only."""
+
+
+def _refuse_archived(patient: Patient | None = None, *, plan: Plan | None = None) -> None:
+    """Plans of an archived patient are read-only (rehab.views refuses first, with the
+    page; this catches an archive that came in between). ``patient`` is a locked row."""
+    if patient is not None:
+        archived = patient.is_archived
+    else:
+        assert plan is not None  # noqa: S101 - one of the two
+        archived = Patient.objects.filter(pk=plan.patient_id, archived_at__isnull=False).exists()
+    if archived:
+        raise PatientArchived(
+            "This patient has been archived, so their plans can be read but not changed: "
+            "nothing was saved. Restore them first if they are back in your care."
+        )
+
+
 def stage_use_error(exercise: Exercise, stage: int) -> str | None:
     """Why ``exercise`` may not be prescribed in ``stage`` (PROTOCOL 2 hip-flexion limits)."""
     return library_v1.check_stage_use(exercise, stage)
@@ -104,6 +123,7 @@ def create_from_template(
     """A draft plan with the stage's default programme, plus up to two bridge exercises
     kept from the previous stage for the first week (PROTOCOL 3.5)."""
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    _refuse_archived(patient)
     if _draft_of(patient) is not None:
         raise PlanError("This patient already has a draft plan: edit or issue it first.")
     if len(bridge) > 2:
@@ -113,7 +133,9 @@ def create_from_template(
     # One the new stage's template holds goes on for the whole stage, not a week (PROTOCOL
     # 1.6: stage 4 keeps the stage-3 HSR twice a week).
     bridge = [b for b in bridge if library.get(b.code) != b]
-    maintenance = patient.is_completed
+    # PROTOCOL 1.5: a stage-3 COMPLETE keeps a maintenance programme; a stage-4 one hands
+    # over to graded return to sport (PROTOCOL 1.6), outside the app.
+    maintenance = patient.is_completed and stage == 3
     plan = Plan.objects.create(
         patient=patient,
         stage=stage,
@@ -151,6 +173,7 @@ def create_from_template(
 def new_draft_from(plan: Plan, user: User, *, note: str = "") -> Plan:
     """A new draft version copying ``plan`` (issued versions are frozen)."""
     patient = Patient.objects.select_for_update().get(pk=plan.patient_id)
+    _refuse_archived(patient)
     existing = _draft_of(patient)
     if existing is not None:
         return existing
@@ -160,7 +183,9 @@ def new_draft_from(plan: Plan, user: User, *, note: str = "") -> Plan:
         version=_next_version(patient),
         based_on=plan,
         created_by=user,
-        note=note or plan.note,
+        # A reduction's note tells what changed from the version before: the next version
+        # starts without it. The maintenance programme stays one.
+        note=note or (plan.note if plan.note == library_v1.MAINTENANCE_NOTE else ""),
     )
     PlanItem.objects.bulk_create(
         PlanItem(
@@ -220,6 +245,7 @@ def save_items(plan: Plan, lock_version: int, changes: Iterable[ItemChange], use
     changes = [c for c in changes if c.item_id in items and _changes_item(items[c.item_id], c)]
     if not changes:
         return False
+    _refuse_archived(plan=plan)
     _claim(plan, lock_version)
     for change in changes:
         item = items[change.item_id]
@@ -239,6 +265,7 @@ def add_exercise(plan: Plan, lock_version: int, exercise: Exercise, user: User) 
     error = stage_use_error(exercise, plan.stage) or start_day_error(exercise, plan)
     if error:
         raise PlanError(error)
+    _refuse_archived(plan=plan)
     _claim(plan, lock_version)
     position = (plan.items.aggregate(p=Max("position"))["p"] or 0) + 1
     try:
@@ -247,7 +274,9 @@ def add_exercise(plan: Plan, lock_version: int, exercise: Exercise, user: User) 
                 plan=plan,
                 exercise=exercise,
                 position=position,
-                **default_dose(exercise, plan.stage),
+                **default_dose(
+                    exercise, plan.stage, maintenance=plan.note == library_v1.MAINTENANCE_NOTE
+                ),
             )
     except IntegrityError:
         raise PlanError(f"{exercise.name} is already in this plan.") from None
@@ -259,6 +288,7 @@ def add_exercise(plan: Plan, lock_version: int, exercise: Exercise, user: User) 
 def issue(plan: Plan, lock_version: int, user: User) -> Plan:
     """Freeze this version as the patient's current programme; the previous one is kept."""
     patient = Patient.objects.select_for_update().get(pk=plan.patient_id)
+    _refuse_archived(patient)
     if plan.stage != patient.stage:
         raise PlanError(
             f"This plan is for stage {plan.stage}, but the patient is now in stage "
@@ -304,20 +334,40 @@ def reduced(value: int | None, percent: int) -> int | None:
     return max(1, math.floor(value * (100 - percent) / 100))
 
 
-_LIGHTER = "About {percent}% lighter than {base}"
+#: The weight of a heavy-slow-resistance item after an amber cut (PlanItem.load). The
+#: repeats are in the dose box beside it, so the words hold when the physio changes them.
+_LIGHTER = re.compile(r"^About (\d+)% lighter than (.+)$")
+_RM_WEIGHT = "the weight you could just lift this many times"
+#: What an exercise dosed by sets and distance (bounding, build-ups) is told after an amber
+#: cut (PlanItem.note).
+_LESS = re.compile(r"^For now do about \d+% less: [^.]*\.\s*")
 
 
-def lighter(item: PlanItem, percent: int) -> str:
-    """The weight of a reduced heavy-slow-resistance item, in words (PlanItem.load)."""
-    base = item.load or f"the weight you could lift {item.reps} times"
-    text = _LIGHTER.format(percent=percent, base=base)
-    return text[: PlanItem._meta.get_field("load").max_length]
+def lighter(load: str, percent: int) -> str:
+    """``load`` made ``percent`` lighter: a second cut combines with the first (15% then 20%
+    is 32%); a weight the physio wrote stays named ("About 20% lighter than 20 kg")."""
+    base = load or _RM_WEIGHT
+    if match := _LIGHTER.match(load):
+        percent = round(100 - (100 - int(match.group(1))) * (100 - percent) / 100)
+        base = match.group(2)
+    text = f"About {percent}% lighter than {base}"
+    if len(text) > (PlanItem._meta.get_field("load").max_length or 0):
+        text = f"About {percent}% lighter than {_RM_WEIGHT}"
+    return text
 
 
 def is_lighter(load: str) -> bool:
     """The weight is an amber cut's (:func:`lighter`), which replaces choosing a weight by
     the repeats it can be lifted (the printout's line for heavy slow resistance)."""
-    return re.match(r"About \d+% lighter than ", load) is not None
+    return _LIGHTER.match(load) is not None
+
+
+def less(note: str, percent: int) -> str:
+    """An amber cut of an exercise dosed by sets and distance, said before its note: fewer
+    sets would cut a third of 3 (PROTOCOL 3.5 asks 10-20 %), so the distance and effort go."""
+    said = f"For now do about {percent}% less: shorter distances, at a little less effort. "
+    text = said + _LESS.sub("", note)
+    return text[: PlanItem._meta.get_field("note").max_length].rstrip()
 
 
 @transaction.atomic
@@ -326,7 +376,7 @@ def reduce_dose(plan: Plan, percent: int, user: User) -> Plan:
     A heavy-slow-resistance item keeps its repeats, its RM step ("or hold the current RM
     step"): fewer repeats would mean choosing a heavier weight (PROTOCOL 1.4: the weight is
     the one lifted that many times), so its weight is cut instead. Others lose repeats or
-    hold time, and one dosed by sets alone (bounding, build-ups) loses sets."""
+    hold time, and one dosed by sets and distance (bounding, build-ups) is told to do less."""
     low, high = library_v1.AMBER_DOSE_REDUCTION
     if not low <= percent <= high:
         raise PlanError(f"Choose a reduction between {low} and {high} %.")
@@ -336,23 +386,26 @@ def reduce_dose(plan: Plan, percent: int, user: User) -> Plan:
         if item.exercise.supporting:
             continue
         if item.exercise.dose_type == Exercise.DoseType.HSR and item.reps:
-            item.load = lighter(item, percent)
+            item.load = lighter(item.load, percent)
         elif item.reps is None and item.hold_s is None:
-            item.sets = reduced(item.sets, percent)
+            item.note = less(item.note, percent)
         else:
             item.reps, item.hold_s = reduced(item.reps, percent), reduced(item.hold_s, percent)
-        item.save(update_fields=["reps", "hold_s", "sets", "load"])
+        item.save(update_fields=["reps", "hold_s", "load", "note"])
     audit.record(None, "plan_updated", actor=user, patient=plan.patient, obj=draft)
     return draft
 
 
 @transaction.atomic
 def stage1_reduced_dose(plan: Plan, user: User) -> Plan:
-    """REGRESS at stage 1: shorter holds, fewer sets (PROTOCOL 1.3 [CFG])."""
+    """REGRESS at stage 1: shorter holds, fewer sets and half effort (PROTOCOL 1.3 [CFG]).
+    The effort is each hold's load (library_v1.STAGE1_REDUCED_EFFORT_LOAD), which the
+    printout says in every box and the physio clears to go back to 7 out of 10."""
     draft = _fresh_draft(plan, user, library_v1.STAGE1_REDUCED_DOSE)
     for item in draft.items.select_related("exercise"):
         if item.exercise.dose_type == Exercise.DoseType.ISOMETRIC_HOLD:
             item.hold_s = min(item.hold_s or 20, 20)
             item.sets = min(item.sets or 3, 3)
-            item.save(update_fields=["hold_s", "sets"])
+            item.load = library_v1.STAGE1_REDUCED_EFFORT_LOAD
+            item.save(update_fields=["hold_s", "sets", "load"])
     return draft

@@ -19,10 +19,18 @@ def _describe(apps, alt):
     Exercise.objects.filter(clinic=None, code="SUP-25").update(illustration_alt=alt)
 
 
-def seen_from_the_side(apps, schema_editor):
-    from rehab import library_v1
+# library_v1.ILLUSTRATION_ALT_PLAIN["SUP-25"] when this migration was written, kept here so
+# that the migration does the same whatever the library says later.
+SEEN_FROM_THE_SIDE = (
+    "Seen from the side: standing with a band fixed at chest height to a post beside "
+    "the body, both hands hold the band at the chest. The hands push it straight out in "
+    "front of the chest without letting the band turn the body, then bring it back "
+    "slowly."
+)
 
-    _describe(apps, library_v1.ILLUSTRATION_ALT_PLAIN["SUP-25"])
+
+def seen_from_the_side(apps, schema_editor):
+    _describe(apps, SEEN_FROM_THE_SIDE)
 
 
 def seen_from_the_front(apps, schema_editor):

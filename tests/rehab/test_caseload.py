@@ -568,6 +568,11 @@ def test_the_dashboard_shows_referrals_apart_from_the_routine_queues(world):
     routine = body[body.index('aria-label="Routine queues"') :]
     assert "queue=referral" not in routine and "text-bg-danger" not in routine
     assert "queue=overdue" in routine
+    # The caseload page's queues too: red for the referral count alone.
+    page = physio.get(reverse("rehab:caseload")).content.decode()
+    badges = re.findall(r'\?queue=(\w+)">[^<]*</a> <span class="badge ([\w-]+)">(\d+)<', page)
+    assert ("referral", "text-bg-danger", "1") in badges
+    assert all(colour != "text-bg-danger" for key, colour, _ in badges if key != "referral")
 
 
 def test_a_physiotherapist_and_the_admin_have_their_own_figures(world):

@@ -283,6 +283,15 @@ def test_a_stage_1_reduced_dose_says_half_effort_everywhere():
     assert "Push at about 5 out of 10 effort for now" in text
     usual = flat(text_of(pdf.render_programme(plan, paused=False)))
     assert "About 5 out of 10" not in usual and "Push at about 7 out of 10 effort" in usual
+    # The half effort is each hold's load: a next version keeps it (not the note, which
+    # told what changed), and the physio clears it to go back to 7 out of 10.
+    later = plans.new_draft_from(draft, draft.created_by)
+    assert later.note == ""
+    later.items.filter(exercise__code="S1-01").update(load="")
+    context = pdf.programme_context(later, paused=False)
+    guidance = {e["name"]: " ".join(e["guidance"]) for e in context["exercises"]}
+    assert sum("About 7 out of 10 effort." in g for g in guidance.values()) == 1
+    assert sum("About 5 out of 10 effort" in g for g in guidance.values()) >= 3
 
 
 @pytest.mark.django_db

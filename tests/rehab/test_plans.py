@@ -717,7 +717,14 @@ def test_amber_offers_a_reduced_dose(world, patient):
     assert after["S2-10"].reps == int(before["S2-10"].reps * 0.8)  # a repetitions exercise
     # HSR keeps its RM step (15 repeats): fewer repeats would mean a heavier weight.
     assert after["S2-07"].reps == before["S2-07"].reps == 15
-    assert after["S2-07"].load == "About 20% lighter than the weight you could lift 15 times"
+    assert after["S2-07"].load == (
+        "About 20% lighter than the weight you could just lift this many times"
+    )
+    # A second cut combines with the first; a weight the physio wrote stays named.
+    assert plans.lighter(after["S2-07"].load, 15) == (
+        "About 32% lighter than the weight you could just lift this many times"
+    )
+    assert plans.lighter("20 kg", 10) == "About 10% lighter than 20 kg"
     assert after["SUP-23"].hold_s == before["SUP-23"].hold_s  # supporting work is left alone
     with pytest.raises(plans.PlanError):
         plans.reduce_dose(plan, 50, world.physio)
@@ -737,19 +744,25 @@ def test_an_amber_cut_lightens_hsr_and_its_printout_asks_for_no_heavier_weight(w
     content = pdf.render_programme(draft, paused=False).content
     pages = pypdf.PdfReader(io.BytesIO(content)).pages
     text = " ".join(" ".join(page.extract_text() for page in pages).split())
-    assert "About 15% lighter than the weight you could lift 15 times" in text
+    assert "About 15% lighter than the weight you could just lift this many times" in text
     assert "Choose a weight you can lift 15 times" not in text
     assert "about 15% easier for now (a lighter weight" in text
 
 
-def test_an_amber_cut_takes_sets_off_bounding_and_build_ups(world):
+def test_an_amber_cut_tells_bounding_and_build_ups_to_do_less(world):
+    """PROTOCOL 3.5: cut by 10-20 %. A set fewer of 3 would be a third: exercises dosed by
+    sets and distance keep their sets and are told to do about that much less."""
     stage4 = make_patient(world.clinic, world.physio, stage=4)
     plan = plans.create_from_template(stage4, 4, world.physio)
     plan = plans.issue(plan, plan.lock_version, world.physio)
     draft = plans.reduce_dose(plan, 20, world.physio)
+    said = "For now do about 20% less: shorter distances, at a little less effort."
     for code in ("S4-20", "S4-21"):  # dosed by sets and distance, no repeats or hold
         before, after = (p.items.get(exercise__code=code) for p in (plan, draft))
-        assert after.sets == max(1, before.sets * 4 // 5) < before.sets
+        assert after.sets == before.sets and after.note.startswith(said)
+    assert plans.less(said + " Keep it smooth.", 10) == (
+        "For now do about 10% less: shorter distances, at a little less effort. Keep it smooth."
+    )  # a second cut replaces the first's words
 
 
 def test_stage4_schedule_puts_plyometrics_every_third_day():
@@ -1020,3 +1033,39 @@ def test_after_completing_the_template_builds_a_maintenance_programme(world):
     active = make_patient(world.clinic, world.physio, stage=3)
     usual = plans.create_from_template(active, 3, world.physio)
     assert usual.note == "" and usual.items.get(exercise__code="S3-12").days_per_week == 3
+
+
+def test_a_stage_4_completion_builds_no_maintenance_programme(world):
+    """PROTOCOL 1.6: a stage-4 COMPLETE hands over to graded return to sport; maintenance
+    (PROTOCOL 1.5) follows a stage-3 COMPLETE only."""
+    patient = make_patient(world.clinic, world.physio, stage=4, status="completed")
+    plan = plans.create_from_template(patient, 4, world.physio)
+    assert plan.note == ""
+    page = client_for(world.physio).get(reverse("rehab:plans", args=[patient.public_id]))
+    assert "build the maintenance programme" not in page.content.decode()
+
+
+def test_plans_refuse_changes_for_a_patient_archived_meanwhile(world, patient):
+    """The views refuse first; the plans module refuses too, under the patient's lock, for
+    an archive that came in between."""
+    draft = plans.create_from_template(patient, 2, world.physio)
+    _archive(patient)
+    with pytest.raises(plans.PatientArchived):
+        plans.issue(draft, draft.lock_version, world.physio)
+    item = draft.items.first()
+    change = plans.ItemChange(
+        item_id=item.pk, position=item.position, delete=False, dose={"sets": (item.sets or 1) + 1}
+    )
+    with pytest.raises(plans.PatientArchived):
+        plans.save_items(draft, draft.lock_version, [change], world.physio)
+    draft.refresh_from_db()
+    assert draft.is_draft and draft.items.get(pk=item.pk).sets == item.sets
+
+
+def test_a_gap_shorter_than_a_day_allows_several_sessions_a_day():
+    assert forms.spacing_errors(12, {"times_per_day": 2, "days_per_week": 7}) == {}
+    assert forms.spacing_errors(12, {"times_per_day": 3}) == {
+        "times_per_day": "Sessions of this exercise need 12 hours between them: at most 2 "
+        "times a day."
+    }
+    assert forms.spacing_errors(0, {"times_per_day": 5, "days_per_week": 7}) == {}
