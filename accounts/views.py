@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from patients.models import Patient
 from pht_clinic.celery import app as celery_app
 from rehab import rules
-from rehab.models import RulesParameters, StageDecision, parameters_for
+from rehab.models import CaseStatus, RulesParameters, StageDecision, parameters_for
 
 from . import audit, pending_form, services
 from .access import (
@@ -120,7 +120,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
         counted = [{"queue": q, "count": figures["counts"][q.key]} for q in queues]
         # Referrals are shown apart from the routine queues (UX.md: never mixed up).
-        context["referrals"] = next(c for c in counted if c["queue"].key == "referral")
+        referrals = next(c for c in counted if c["queue"].key == "referral")
+        referrals["urgencies"] = [
+            (number, urgency.lower())
+            for urgency in CaseStatus.URGENCY_RANK
+            if (number := figures["counts"].get(f"referral_{urgency}"))
+        ]
+        context["referrals"] = referrals
         context["queues"] = [c for c in counted if c["queue"].key != "referral"]
         context["patients"] = figures["total"]
         context["completed"] = figures["workload"]["completed"]

@@ -123,13 +123,19 @@ class Queue:
 
 
 def queue_counts(base: Annotated, queues: list[Queue]) -> dict[str, int]:
-    """The size of every queue in one query."""
+    """The size of every queue in one query, and the referral queue's by urgency
+    (``referral_EMERGENCY`` and so on: the dashboard says how urgent, UX.md)."""
     if not queues:
         return {}
+    conditions = {q.key: q.condition for q in queues}
+    if "referral" in conditions:
+        for urgency, rank in CaseStatus.URGENCY_RANK.items():
+            conditions[f"referral_{urgency}"] = conditions["referral"] & Q(urgency_rank=rank)
     flags = {
-        f"in_{q.key}": Case(When(q.condition, then=Value(1)), default=Value(0)) for q in queues
+        f"in_{key}": Case(When(condition, then=Value(1)), default=Value(0))
+        for key, condition in conditions.items()
     }
-    totals = base.annotate(**flags).aggregate(**{q.key: Sum(f"in_{q.key}") for q in queues})
+    totals = base.annotate(**flags).aggregate(**{key: Sum(f"in_{key}") for key in conditions})
     return {key: total or 0 for key, total in totals.items()}
 
 

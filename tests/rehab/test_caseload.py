@@ -92,7 +92,11 @@ def test_queue_membership_on_constructed_histories(world):
     counted = caseload.queue_counts(
         base, caseload.queues(base, world.clinic, today, whole_clinic=True)
     )
+    by_urgency = {key: counted.pop(key) for key in list(counted) if key.startswith("referral_")}
     assert counted == {key: len(names) for key, names in queues.items()}
+    # The referral queue by urgency (the dashboard's breakdown) adds up to it.
+    assert set(by_urgency) == {f"referral_{u}" for u in ("EMERGENCY", "URGENT", "ROUTINE")}
+    assert sum(by_urgency.values()) <= counted["referral"]
 
 
 def test_the_flags_in_the_table_and_the_decision_box_say_what_they_mean(world):
@@ -548,7 +552,9 @@ def test_the_dashboard_shares_the_figures_and_sees_changes_at_once(world):
     make_patient(world.clinic, world.physio, last_name="Second")
     body = admin.get(reverse("dashboard")).content.decode()
     assert ": 2 current patients." in body
-    referral = re.search(r"queue=referral\">[^<]*</a><span class=\"badge[^\"]*\">(\d+)<", body)
+    referral = re.search(
+        r"queue=referral\">[^<]*</a>.*?<span class=\"badge[^\"]*\">(\d+)<", body, re.S
+    )
     assert referral.group(1) == "1"
 
 
@@ -565,6 +571,7 @@ def test_the_dashboard_shows_referrals_apart_from_the_routine_queues(world):
         r'<div class="card mb-3 col-lg-6 referral" role="alert">.*?</div></div>', body, re.S
     )
     assert box and "queue=referral" in box.group(0) and ">1</span>" in box.group(0)
+    assert "(1 emergency)" in box.group(0)  # how urgent, said beside the count
     routine = body[body.index('aria-label="Routine queues"') :]
     assert "queue=referral" not in routine and "text-bg-danger" not in routine
     assert "queue=overdue" in routine
