@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any, cast
 
@@ -67,6 +67,13 @@ class PhysioChoiceField(forms.ModelChoiceField):
     #: What an option needs (value, display_name, whether the person is active); a queryset
     #: may load only these, and lists inactive people with_invitation_state.
     FIELDS = ("public_id", "username", "first_name", "last_name", "is_active")
+
+    def offer(self, people: Iterable[User]) -> None:
+        """Draw the widget's options from ``people``, already loaded, rather than query the
+        queryset again; the queryset still decides what a submitted value may be."""
+        iterator = self.iterator(self)
+        empty = [] if self.empty_label is None else [("", self.empty_label)]
+        self.choices = [*empty, *(iterator.choice(person) for person in people)]
 
     def label_from_instance(self, obj: Any) -> str:
         if obj.is_active:

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from accounts import audit
 from accounts.access import require_clinic_admin, require_clinic_staff
 from accounts.http import AuthenticatedHttpRequest as Request
-from accounts.models import User, with_invitation_state
+from accounts.models import Clinic, User, with_invitation_state
 from patients.charts import Chart, Series
 from patients.forms import PhysioChoiceField, clinic_today, style_filter_widgets
 from patients.models import STAGE_FILTER_CHOICES, Patient, at_stage, name_matches
@@ -54,7 +54,12 @@ class CaseloadFilterForm(forms.Form):
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
 
     def __init__(
-        self, *args: object, user: User, queue_choices: list[tuple[str, str]], **kwargs: object
+        self,
+        *args: object,
+        user: User,
+        queue_choices: list[tuple[str, str]],
+        physios: list[User],
+        **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         sorts = self.SORT_CHOICES
@@ -64,11 +69,9 @@ class CaseloadFilterForm(forms.Form):
             sorts = [choice for choice in sorts if choice[0] != "physio"]
             cast(forms.ChoiceField, self.fields["sort"]).choices = sorts
         else:
-            cast(PhysioChoiceField, self.fields["physio"]).queryset = with_invitation_state(
-                User.objects.filter(clinic=user.clinic, role=User.Role.PHYSIO)
-                .only(*PhysioChoiceField.FIELDS)
-                .order_by("last_name")
-            )
+            physio = cast(PhysioChoiceField, self.fields["physio"])
+            physio.queryset = User.objects.filter(clinic=user.clinic, role=User.Role.PHYSIO)
+            physio.offer(physios)
         cast(forms.ChoiceField, self.fields["queue"]).choices = [
             ("", "All patients"),
             *queue_choices,
@@ -108,18 +111,34 @@ class ReassignForm(forms.Form):
         cast(
             forms.ModelMultipleChoiceField, fields["patients"]
         ).queryset = Patient.objects.visible_to(admin).active()
-        cast(PhysioChoiceField, fields["physio"]).queryset = (
-            User.objects.filter(clinic=admin.clinic, role=User.Role.PHYSIO, is_active=True)
-            .only(*PhysioChoiceField.FIELDS)
-            .order_by("last_name", "first_name")
+        cast(PhysioChoiceField, fields["physio"]).queryset = User.objects.filter(
+            clinic=admin.clinic, role=User.Role.PHYSIO, is_active=True
         )
         style_filter_widgets(self)
 
+    def offer(self, physios: list[User]) -> None:
+        """List the active ones of the clinic's ``physios`` (:func:`clinic_physios`)."""
+        field = cast(PhysioChoiceField, self.fields["physio"])
+        field.offer(person for person in physios if person.is_active)
+
+
+def clinic_physios(clinic: Clinic | None) -> list[User]:
+    """The clinic's physiotherapists, deactivated and invited ones too, by name: loaded once
+    for both the caseload's filter and its reassign form (a query each before)."""
+    return list(
+        with_invitation_state(
+            User.objects.filter(clinic=clinic, role=User.Role.PHYSIO)
+            .only(*PhysioChoiceField.FIELDS)
+            .order_by("last_name", "first_name")
+        )
+    )
+
 
 def _filtered(
-    request: Request, base: caseload.Annotated, today: date
+    request: Request, base: caseload.Annotated, today: date, physios: list[User]
 ) -> tuple[caseload.Annotated, list[caseload.Queue], CaseloadFilterForm]:
-    """The caseload rows the query string asks for (``base``: :func:`caseload.caseload`)."""
+    """The caseload rows the query string asks for (``base``: :func:`caseload.caseload`;
+    ``physios``: :func:`clinic_physios`, for a clinic admin's filter)."""
     user = request.user
     queues = caseload.queues(
         base,
@@ -128,7 +147,10 @@ def _filtered(
         whole_clinic=user.is_clinic_admin,
     )
     form = CaseloadFilterForm(
-        request.GET or None, user=user, queue_choices=[(q.key, q.title) for q in queues]
+        request.GET or None,
+        user=user,
+        queue_choices=[(q.key, q.title) for q in queues],
+        physios=physios,
     )
     rows = base
     sort = "name"
@@ -157,7 +179,9 @@ def caseload_page(request: Request) -> HttpResponse:
 def _caseload(request: Request, reassign_form: ReassignForm | None = None) -> HttpResponse:
     today = clinic_today(request.user.clinic)
     base = caseload.caseload(request.user)
-    rows, queues, form = _filtered(request, base, today)
+    admin = request.user.is_clinic_admin
+    physios = clinic_physios(request.user.clinic) if admin else []
+    rows, queues, form = _filtered(request, base, today, physios)
     figures = caseload.cached_figures(request.user, today, lambda: caseload.figures(base, queues))
     paginator = Paginator(rows.values_list("pk", flat=True), PAGE_SIZE)
     if not request.GET.keys() - {"page", "sort"}:
@@ -177,7 +201,7 @@ def _caseload(request: Request, reassign_form: ReassignForm | None = None) -> Ht
         page.object_list,
         today,
         detail_url,
-        tick=request.user.is_clinic_admin,
+        tick=admin,
         ticked=ticked,
         error=reassign_form is not None and bool(reassign_form.errors.get("patients")),
     )
@@ -216,8 +240,10 @@ def _caseload(request: Request, reassign_form: ReassignForm | None = None) -> Ht
             OUTCOME_CHART_SECONDS,
         ),
     }
-    if request.user.is_clinic_admin:
-        context["reassign_form"] = reassign_form or ReassignForm(admin=request.user)
+    if admin:
+        reassign_form = reassign_form or ReassignForm(admin=request.user)
+        reassign_form.offer(physios)
+        context["reassign_form"] = reassign_form
     return render(request, "rehab/caseload.html", context)
 
 
@@ -367,7 +393,8 @@ def _visah_chart(points: list[tuple[int, float, int]]) -> str:
 def caseload_csv(request: Request) -> HttpResponse:
     require_clinic_staff(request)
     today = clinic_today(request.user.clinic)
-    rows, _, _ = _filtered(request, caseload.caseload(request.user), today)
+    # No form is drawn: the physiotherapist filter checks its value against its queryset.
+    rows, _, _ = _filtered(request, caseload.caseload(request.user), today, physios=[])
     out = io.StringIO()
     caseload.write_csv(caseload.details(rows), out, today)
     audit.record(request, "caseload_exported")

@@ -908,3 +908,29 @@ def test_a_physiotherapists_own_caseload_offers_no_physiotherapist_filter(world)
     assert ("physio", "Physiotherapist") not in own.context["form"].fields["sort"].choices
     whole = client_for(world.admin).get(reverse("rehab:caseload"))
     assert 'id="id_physio"' in whole.content.decode()
+
+
+def test_the_filter_and_reassign_menus_share_one_query_of_the_clinics_physios(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    started(world, last_name="Stranded")
+    world.physio.is_active = False
+    world.physio.set_unusable_password()
+    world.physio.save()
+    client = client_for(world.admin)
+    client.get(reverse("rehab:caseload"))  # warm the session
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get(reverse("rehab:caseload")).content.decode()
+    listing = [
+        q for q in captured if 'FROM "accounts_user" WHERE' in q["sql"] and "'physio'" in q["sql"]
+    ]
+    assert len(listing) == 1, "\n".join(q["sql"][-300:] for q in listing)
+    menus = dict(
+        re.findall(r'<select name="physio" [^>]*id="(\w+)"[^>]*>(.*?)</select>', body, re.S)
+    )
+    assert set(menus) == {"id_physio", "reassign_physio"}
+    # The filter finds a leaver's patients; nobody is handed to a deactivated physiotherapist.
+    assert f"{world.physio.display_name} (deactivated)</option>" in menus["id_physio"]
+    assert world.physio.display_name not in menus["reassign_physio"]
+    assert f">{world.colleague.display_name}</option>" in menus["reassign_physio"]
