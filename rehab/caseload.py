@@ -111,10 +111,15 @@ def with_details(base: Annotated, ids: list[int]) -> list[dict[str, Any]]:
 class Queue:
     key: str
     title: str
+    #: May name ``{plateau_days}``, filled in by :meth:`help_text` from the cached figures.
     help: str
     condition: Q
     order: tuple[Any, ...]
     base: Annotated
+
+    def help_text(self, figures: dict[str, Any]) -> str:
+        """The help in words, with the clinic's rule parameters of :func:`figures`."""
+        return self.help.format(plateau_days=figures["plateau_days"])
 
     @property
     def patients(self) -> Annotated:
@@ -147,7 +152,6 @@ def queues(
     physiotherapist: nobody can confirm their recommendations until they are reassigned."""
     flare_since = today - timedelta(days=FLARE_WINDOW_DAYS)
     overdue_before = today - timedelta(days=clinic.overdue_days)
-    plateau_days = parameters_for(clinic).PLATEAU_DAYS
     in_programme = ~Q(status=Patient.Status.COMPLETED)
     referral = Queue(
         "referral",
@@ -201,7 +205,7 @@ def queues(
         Queue(
             "plateau",
             "Plateau",
-            f"More than {plateau_days} days in the same stage at the last review "
+            "More than {plateau_days} days in the same stage at the last review "
             "(PROTOCOL 3.3 PLATEAU flag), and kept in it.",
             Q(case__plateau=True),
             ("stage_entered_on",),
@@ -287,9 +291,11 @@ def workload(base: Annotated) -> dict[str, Any]:
     return {"per_stage": per_stage, "completed": completed, "per_physio": per_physio}
 
 
-def figures(base: Annotated, queues: list[Queue]) -> dict[str, Any]:
+def figures(base: Annotated, queues: list[Queue], clinic: Clinic) -> dict[str, Any]:
     """What the caseload page shows about the whole caseload, as plain data for the cache:
-    each queue's size and first patients (ids), the workload, and the number of patients."""
+    each queue's size and first patients (ids), the workload, the number of patients, and
+    the clinic's plateau limit that the plateau queue's help names (a change of the rules'
+    parameters forgets the figures too, rehab/signals.py)."""
     load = workload(base)
     first = {q.key: q.patients.values_list("pk", flat=True)[:QUEUE_PREVIEW] for q in queues}
     return {
@@ -297,6 +303,7 @@ def figures(base: Annotated, queues: list[Queue]) -> dict[str, Any]:
         "tops": {key: list(ids) for key, ids in first.items()},
         "workload": load,
         "total": sum(load["per_stage"].values()) + load["completed"],
+        "plateau_days": parameters_for(clinic).PLATEAU_DAYS,
     }
 
 

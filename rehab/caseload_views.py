@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable
 from datetime import date
@@ -182,7 +183,11 @@ def _caseload(request: Request, reassign_form: ReassignForm | None = None) -> Ht
     admin = request.user.is_clinic_admin
     physios = clinic_physios(request.user.clinic) if admin else []
     rows, queues, form = _filtered(request, base, today, physios)
-    figures = caseload.cached_figures(request.user, today, lambda: caseload.figures(base, queues))
+    figures = caseload.cached_figures(
+        request.user,
+        today,
+        lambda: caseload.figures(base, queues, request.user.clinic),  # type: ignore[arg-type]
+    )
     paginator = Paginator(rows.values_list("pk", flat=True), PAGE_SIZE)
     if not request.GET.keys() - {"page", "sort"}:
         paginator.count = figures["total"]  # unfiltered: every patient of the caseload
@@ -222,6 +227,7 @@ def _caseload(request: Request, reassign_form: ReassignForm | None = None) -> Ht
         "queues": [
             {
                 "queue": q,
+                "help": q.help_text(figures),
                 "count": figures["counts"][q.key],
                 "top": [
                     _preview(q.key, by_pk[pk], request.user, detail_url)
@@ -363,7 +369,13 @@ def _stage_chart(per_stage: dict[int | None, int], completed: int) -> str:
     filter, with its label."""
     n_of = {"0": per_stage.get(None, 0), "completed": completed}
     n_of |= {str(stage): per_stage.get(stage, 0) for stage in (1, 2, 3, 4)}
-    counts = [(label, n_of[choice]) for choice, label in STAGE_FILTER_CHOICES if choice]
+    return _bars(tuple((label, n_of[choice]) for choice, label in STAGE_FILTER_CHOICES if choice))
+
+
+@functools.lru_cache(maxsize=256)
+def _bars(counts: tuple[tuple[str, int], ...]) -> str:
+    """The drawing of ``counts`` (label, number): drawn once per set of numbers in each
+    process, as the page is shown far more often than the numbers change."""
     top = max([1, *(n for _, n in counts)])
     bars = []
     for index, (label, n) in enumerate(counts):

@@ -934,3 +934,27 @@ def test_the_filter_and_reassign_menus_share_one_query_of_the_clinics_physios(wo
     assert f"{world.physio.display_name} (deactivated)</option>" in menus["id_physio"]
     assert world.physio.display_name not in menus["reassign_physio"]
     assert f">{world.colleague.display_name}</option>" in menus["reassign_physio"]
+
+
+def test_the_plateau_queue_names_the_clinics_limit_as_soon_as_it_changes(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from rehab.models import RulesParameters
+
+    client = client_for(world.admin)
+    default = rules.DEFAULT.PLATEAU_DAYS
+    assert (
+        f"More than {default} days in the same stage"
+        in client.get(reverse("rehab:caseload")).content.decode()
+    )
+    # While nothing changes, the limit comes with the cached figures, not from the database.
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("rehab:caseload"))
+        client.get(reverse("dashboard"))
+    assert not [q for q in captured if "rehab_rulesparameters" in q["sql"]]
+    RulesParameters.objects.create(
+        clinic=world.clinic, values={**rules.DEFAULT.to_dict(), "PLATEAU_DAYS": default + 14}
+    )
+    body = client.get(reverse("rehab:caseload")).content.decode()
+    assert f"More than {default + 14} days in the same stage" in body
