@@ -15,15 +15,14 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from accounts import audit, pending_form
 from accounts.access import require_clinic_staff
 from accounts.http import AuthenticatedHttpRequest as Request
-from pht_clinic.caching import get_or_compute
-from pht_clinic.html import NOTHING, short_date, url_maker
+from pht_clinic.caching import get_or_compute_kept
+from pht_clinic.html import NOTHING, fill, short_date, url_maker
 from rehab import caseload, programmes, rules
 from rehab import services as rehab_services
 from rehab.models import ACTION_LABELS, StageDecision
@@ -251,7 +250,7 @@ def progress_charts(
     # keyed by both, a chart is drawn once per change of the record (not on every visit to
     # the page), and a release that draws differently does not serve the old drawings.
     key = f"charts-{_drawing_version()}-" + hashlib.sha256(repr(charts).encode()).hexdigest()
-    svgs = get_or_compute(
+    svgs = get_or_compute_kept(
         key,
         lambda: [
             render_to_string("charts/line.svg", {**c.svg_context(), "chart_id": f"chart{i}"})
@@ -267,7 +266,7 @@ _VISIT_ROW = '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><
 
 def _visit_rows(patient: Patient, listed: list[Any], recommended: dict[int, str]) -> SafeString:
     """The table of visits, newest first, written here rather than by the template engine
-    (20 rows of filters and {% url %} were half of the template's time); format_html
+    (20 rows of filters and {% url %} were half of the template's time); fill
     escapes every value."""
     link = url_maker("patients:assessment", patient.public_id)
     visit_types = dict(Assessment.VisitType.choices)
@@ -277,7 +276,7 @@ def _visit_rows(patient: Patient, listed: list[Any], recommended: dict[int, str]
         if a.signed_at is not None:
             status = "signed, amended" if a.amended_at else "signed"
         rows.append(
-            format_html(
+            fill(
                 _VISIT_ROW,
                 link(a.public_id),
                 short_date(a.visit_date),
@@ -287,7 +286,7 @@ def _visit_rows(patient: Patient, listed: list[Any], recommended: dict[int, str]
                 status,
             )
         )
-    return mark_safe("".join(rows))  # noqa: S308 - every row is format_html's
+    return mark_safe("".join(rows))  # noqa: S308 - every row is fill's
 
 
 #: What the decision box shows of the latest decision (of the rules' facts, only the red

@@ -7,9 +7,11 @@ Redis that times out costs one timeout, not one per read and write of every requ
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 
@@ -50,3 +52,31 @@ def get_or_compute(key: str, compute: Callable[[], T], seconds: int) -> T:
     value = compute()
     safely(lambda: cache.set(key, value, seconds), None, what)
     return value
+
+
+#: How many values :func:`get_or_compute_kept` keeps in each process's memory.
+KEPT = 128
+_kept: OrderedDict[str, Any] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def get_or_compute_kept(key: str, compute: Callable[[], T], seconds: int) -> T:
+    """:func:`get_or_compute` for a ``key`` that is a digest of everything the value is
+    computed from (a chart's drawing): such a value cannot go stale, so each process also
+    keeps the latest ``KEPT`` in memory and asks the shared cache only for the others."""
+    with _kept_lock:
+        if key in _kept:
+            _kept.move_to_end(key)
+            return _kept[key]
+    value = get_or_compute(key, compute, seconds)
+    with _kept_lock:
+        _kept[key] = value
+        while len(_kept) > KEPT:
+            _kept.popitem(last=False)
+    return value
+
+
+def forget_kept() -> None:
+    """Empty this process's memory of :func:`get_or_compute_kept` (tests)."""
+    with _kept_lock:
+        _kept.clear()

@@ -17,7 +17,6 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
@@ -29,7 +28,7 @@ from patients.charts import Chart, Series
 from patients.forms import PhysioChoiceField, clinic_today, style_filter_widgets
 from patients.models import STAGE_FILTER_CHOICES, Patient, at_stage, name_matches
 from pht_clinic.caching import get_or_compute
-from pht_clinic.html import NOTHING, short_date, url_maker
+from pht_clinic.html import NOTHING, fill, short_date, url_maker
 
 from . import caseload, rules
 from .models import ACTION_LABELS, CaseStatus
@@ -255,7 +254,7 @@ def _caseload(request: Request, reassign_form: ReassignForm | None = None) -> Ht
 
 # The table's rows are written here, not by the template engine: 50 rows of about 35 template
 # nodes each (variables, filters, {% url %}) were half of the page's time (docs/benchmarks.md).
-# format_html escapes every value; tests/rehab/test_caseload.py checks the markup.
+# pht_clinic.html.fill escapes every value; tests/rehab/test_caseload.py checks the markup.
 
 _TICK = (
     '<td><input class="form-check-input" type="checkbox" name="patients" value="{}" '
@@ -275,15 +274,15 @@ def _decision_cell(p: dict[str, Any]) -> SafeString | str:
     referral's urgency (as the queue's preview shows it), then its flags."""
     if not p["decision_action"]:
         return NOTHING
-    flags = format_html_join(
-        "", '<span class="flag">{}</span> ', ((flag,) for flag in p["decision_flags"] or [])
-    )
+    action = p["decision_action"]
     waiting = " (waiting)" if p["decision_status"] == "pending" else ""
+    cell = fill("{}{} ", ACTION_LABELS.get(action, action), waiting)
     urgency = CaseStatus.URGENCY_OF_RANK.get(p.get("urgency_rank", CaseStatus.NO_URGENCY))
     if urgency:
-        flags = format_html('<span class="flag text-danger">{}</span> {}', urgency, flags)
-    action = p["decision_action"]
-    return format_html("{}{} {}", ACTION_LABELS.get(action, action), waiting, flags)
+        cell += fill('<span class="flag text-danger">{}</span> ', urgency)
+    for flag in p["decision_flags"] or []:
+        cell += fill('<span class="flag">{}</span> ', flag)
+    return cell
 
 
 def _days_in_stage(p: dict[str, Any], today: date) -> int | str:
@@ -312,7 +311,7 @@ def _rows_html(
         box = ""
         if tick:
             checked = _CHECKED if public_id in ticked else ""
-            box = format_html(
+            box = fill(
                 _TICK, public_id, public_id, f"{first} {last}", _DESCRIBED if error else "", checked
             )
         visit = p["last_visit"]
@@ -320,7 +319,7 @@ def _rows_html(
             p["physio__first_name"], p["physio__last_name"], p["physio__username"]
         ) + ("" if p["physio__is_active"] else " (deactivated)")  # their patients need reassigning
         html.append(
-            format_html(
+            fill(
                 _ROW,
                 box,
                 detail_url(public_id),
@@ -335,7 +334,7 @@ def _rows_html(
                 "issued" if p["has_programme"] else "none",
             )
         )
-    return mark_safe("".join(html))  # noqa: S308 - every row is format_html's
+    return mark_safe("".join(html))  # noqa: S308 - every row is fill's
 
 
 def _preview(

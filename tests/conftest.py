@@ -36,6 +36,7 @@ def _empty_cache() -> None:
     # Cached caseload figures and charts are keyed by ids, which a database may reuse.
     cache.clear()
     caching.resume()  # a test of a cache outage must not leave the cache paused
+    caching.forget_kept()
 
 
 @pytest.fixture(autouse=True)

@@ -1,11 +1,17 @@
-"""pht_clinic.html.url_maker gives the links reverse() gives, prefix included."""
+"""pht_clinic.html: url_maker gives the links reverse() gives, prefix included; fill writes
+what format_html writes."""
 
 import uuid
 
 import pytest
 from django.urls import reverse, set_script_prefix
+from django.utils.functional import lazystr
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from hypothesis import given
+from hypothesis import strategies as st
 
-from pht_clinic.html import url_maker
+from pht_clinic.html import fill, url_maker
 
 
 @pytest.mark.parametrize("prefix", ["/", "/clinic/"])
@@ -37,3 +43,27 @@ def test_short_dates_are_what_the_date_filter_writes():
 
     for day in [date(2026, month, 1 + month) for month in range(1, 13)] + [date(999, 1, 5)]:
         assert short_date(day) == dateformat.format(day, "j M Y")
+
+
+values = st.one_of(
+    st.text(),
+    st.text(alphabet="<>&\"'= ab").map(mark_safe),
+    st.text(alphabet="<>&\"'= ab").map(lazystr),
+    st.integers(),
+    st.none(),
+    st.uuids(),
+)
+
+
+@given(st.lists(values, min_size=1, max_size=4))
+def test_fill_escapes_as_format_html_does(parts):
+    template = "<td>{}</td>" * len(parts)
+    written = fill(template, *parts)
+    assert written == format_html(template, *parts)
+    assert isinstance(written, SafeString)
+
+
+def test_fill_escapes_markup_and_quotes_but_keeps_safe_markup():
+    assert fill('<a title="{}">{}</a>', '"><script>', mark_safe("<b>x</b>")) == (
+        '<a title="&quot;&gt;&lt;script&gt;"><b>x</b></a>'
+    )

@@ -3,8 +3,9 @@ templates made it the slowest page of the app, and a template included per field
 made it the slowest page under load)."""
 
 from django import forms, template
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+
+from pht_clinic.html import fill, fill_each
 
 register = template.Library()
 
@@ -72,37 +73,30 @@ def field_group(field: forms.BoundField) -> SafeString:
     by the fieldset's for a group of checkboxes."""
     errors = ""
     if field.errors:
-        errors = format_html_join(
-            "",
+        errors = fill_each(
             '<div class="invalid-feedback d-block" id="{}_error">{}</div>',
             ((field.auto_id, error) for error in field.errors),
         )
     help_text = ""
     if field.help_text:
-        help_text = format_html(
+        help_text = fill(
             '<div class="form-text" id="{}_help">{}</div>', field.auto_id, field.help_text
         )
     if is_checkbox(field):
-        return format_html(
-            _CHECKBOX, control(field), field.id_for_label, field.label, errors, help_text
-        )
+        return fill(_CHECKBOX, control(field), field.id_for_label, field.label, errors, help_text)
     if is_multiple_checkbox(field):
-        choices = format_html_join(
-            "", _CHOICE, ((c.tag(), c.id_for_label, c.choice_label) for c in field)
-        )
+        choices = fill_each(_CHOICE, ((c.tag(), c.id_for_label, c.choice_label) for c in field))
         # The group's error and help are read out on entering it (as GOV.UK's checkboxes do).
         described = _described_by(field)
-        group = format_html(' aria-describedby="{}"', described) if described else ""
-        return format_html(_CHOICES, group, field.label, choices, errors, help_text)
+        group = fill(' aria-describedby="{}"', described) if described else ""
+        return fill(_CHOICES, group, field.label, choices, errors, help_text)
     required = _REQUIRED if field.field.required else ""
     label: object = field.label
     if short := getattr(field.field, "short_label", ""):
         # A field in a grid whose row names it: the short label is shown, the full one read.
-        label = format_html(
+        label = fill(
             '<span class="visually-hidden">{}</span><span aria-hidden="true">{}</span>',
             field.label,
             short,
         )
-    return format_html(
-        _OTHER, field.id_for_label, label, required, control(field), errors, help_text
-    )
+    return fill(_OTHER, field.id_for_label, label, required, control(field), errors, help_text)

@@ -45,7 +45,9 @@ def test_cached_drawings_are_keyed_by_the_code_and_template_that_draw_them(monke
     drawn_by += Path(charts.__file__).read_bytes()
     version = hashlib.sha256(drawn_by).hexdigest()[:12]
     keys = []
-    monkeypatch.setattr(views, "get_or_compute", lambda key, compute, _: keys.append(key) or [])
+    monkeypatch.setattr(
+        views, "get_or_compute_kept", lambda key, compute, _: keys.append(key) or []
+    )
     views.progress_charts(None, [], [])
     assert keys and keys[0].startswith(f"charts-{version}-")
 
@@ -150,7 +152,7 @@ def test_every_progress_chart_and_the_clinics_visah_chart_have_round_ticks(monke
     from patients import views
     from rehab import caseload_views
 
-    monkeypatch.setattr(views, "get_or_compute", lambda key, compute, _: compute())
+    monkeypatch.setattr(views, "get_or_compute_kept", lambda key, compute, _: compute())
     visits = [
         SimpleNamespace(
             visit_date=date(2026, 1, 5) + timedelta(weeks=w), nprs_morning_baseline=3,
