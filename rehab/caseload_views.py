@@ -16,7 +16,6 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import dateformat
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
@@ -28,7 +27,7 @@ from patients.charts import Chart, Series
 from patients.forms import PhysioChoiceField, clinic_today, style_filter_widgets
 from patients.models import STAGE_FILTER_CHOICES, Patient, at_stage, name_matches
 from pht_clinic.caching import get_or_compute
-from pht_clinic.html import NOTHING, fill, short_date, url_maker
+from pht_clinic.html import NOTHING, day_month, fill, fill_each, short_date, url_maker
 
 from . import caseload, rules
 from .models import ACTION_LABELS, CaseStatus
@@ -236,7 +235,7 @@ def _caseload(request: Request, reassign_form: ReassignForm | None = None) -> Ht
             }
             for q in queues
         ],
-        "workload": load,
+        "workload_items": _workload_items(load["per_physio"]),
         "stage_chart": _stage_chart(load["per_stage"], load["completed"]),
         # A clinic-wide trend: computed from every VISA-H, so kept for a few minutes.
         "visah_chart": get_or_compute(
@@ -264,6 +263,7 @@ _ROW = (
     '<tr>{}<td><a href="{}">{}, {}</a>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
     "<td>{}</td><td>{}</td></tr>\n"
 )
+NO_MARKUP = mark_safe("")
 _PAUSED = mark_safe(' <span class="flag text-danger">paused</span>')
 _DESCRIBED = mark_safe(' aria-describedby="reassign_patients_error"')
 _CHECKED = mark_safe(" checked")
@@ -337,29 +337,45 @@ def _rows_html(
     return mark_safe("".join(html))  # noqa: S308 - every row is fill's
 
 
+_PREVIEW = '<li><a href="{}">{} {}</a>{}{}</li>'
+_URGENCY = ' <span class="flag text-danger">{}</span>'
+
+
 def _preview(
     queue: str, p: dict[str, Any], user: User, detail_url: Callable[[Any], str]
-) -> dict[str, str]:
+) -> SafeString:
     """A patient named under a queue's title: the link goes where the queue's work is."""
     public_id = p["public_id"]
-    url, note, urgency = detail_url(public_id), "", ""
+    url, note, urgency = detail_url(public_id), "", NO_MARKUP
     if queue in ("referral", "ready"):
         if user.is_physio and p["decision_assessment"]:
             url = reverse("patients:assessment", args=[public_id, p["decision_assessment"]])
-        urgency = CaseStatus.URGENCY_OF_RANK.get(p["urgency_rank"], "")
+        if said := CaseStatus.URGENCY_OF_RANK.get(p["urgency_rank"], ""):
+            urgency = fill(_URGENCY, said)
     elif queue == "overdue" and user.is_physio:
         url = reverse("patients:assessment_create", args=[public_id])
-        last = dateformat.format(p["last_visit"], "j M") if p["last_visit"] else "never"
-        note = f" · last {last}"
+        note = f" · last {day_month(p['last_visit']) if p['last_visit'] else 'never'}"
     elif queue == "no_programme":
         url = reverse("rehab:plans", args=[public_id])
         note = f" · stage {p['stage']}"
-    return {
-        "url": url,
-        "name": f"{p['first_name']} {p['last_name']}",
-        "urgency": urgency,
-        "note": note,
-    }
+    return fill(_PREVIEW, url, p["first_name"], p["last_name"], urgency, note)
+
+
+def _workload_items(per_physio: list[dict[str, Any]]) -> SafeString:
+    """The list of patients per physiotherapist (caseload.workload), a deactivated one
+    marked: their patients need reassigning."""
+    return fill_each(
+        "<li>{} {}{}: {}</li>",
+        (
+            (
+                row["physio__first_name"],
+                row["physio__last_name"],
+                "" if row["physio__is_active"] else " (deactivated)",
+                row["n"],
+            )
+            for row in per_physio
+        ),
+    )
 
 
 def _stage_chart(per_stage: dict[int | None, int], completed: int) -> str:
