@@ -56,21 +56,31 @@ def get_or_compute(key: str, compute: Callable[[], T], seconds: int) -> T:
 
 #: How many values :func:`get_or_compute_kept` keeps in each process's memory.
 KEPT = 128
-_kept: OrderedDict[str, Any] = OrderedDict()
+_kept: OrderedDict[str, tuple[Any, float]] = OrderedDict()  # key: (value, kept until)
 _kept_lock = threading.Lock()
 
 
-def get_or_compute_kept(key: str, compute: Callable[[], T], seconds: int) -> T:
-    """:func:`get_or_compute` for a ``key`` that is a digest of everything the value is
-    computed from (a chart's drawing): such a value cannot go stale, so each process also
-    keeps the latest ``KEPT`` in memory and asks the shared cache only for the others."""
+def get_or_compute_kept(
+    key: str, compute: Callable[[], T], seconds: int, *, keep_seconds: float | None = None
+) -> T:
+    """:func:`get_or_compute`, with the latest ``KEPT`` values kept in this process's memory
+    too, so that a page shown again does not ask the shared cache.
+
+    Without ``keep_seconds`` the ``key`` must be a digest of everything the value is computed
+    from (a chart's drawing): such a value cannot go stale, and is kept until pushed out.
+    With it, the value is kept that long (it may then be up to ``seconds + keep_seconds``
+    old)."""
+    now = time.monotonic()
     with _kept_lock:
-        if key in _kept:
+        found = _kept.get(key)
+        if found is not None and found[1] > now:
             _kept.move_to_end(key)
-            return _kept[key]
+            return found[0]
     value = get_or_compute(key, compute, seconds)
+    until = float("inf") if keep_seconds is None else now + keep_seconds
     with _kept_lock:
-        _kept[key] = value
+        _kept[key] = (value, until)
+        _kept.move_to_end(key)
         while len(_kept) > KEPT:
             _kept.popitem(last=False)
     return value

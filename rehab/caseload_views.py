@@ -26,7 +26,7 @@ from accounts.models import Clinic, User, with_invitation_state
 from patients.charts import Chart, Series
 from patients.forms import PhysioChoiceField, clinic_today, style_filter_widgets
 from patients.models import STAGE_FILTER_CHOICES, Patient, at_stage, name_matches
-from pht_clinic.caching import get_or_compute
+from pht_clinic.caching import get_or_compute_kept
 from pht_clinic.html import NOTHING, day_month, fill, fill_each, short_date, url_maker
 
 from . import caseload, rules
@@ -107,9 +107,9 @@ class ReassignForm(forms.Form):
         # Its own ids: the filter form on the same page has a "physio" field too.
         super().__init__(*args, auto_id="reassign_%s", **kwargs)  # type: ignore[arg-type,misc]
         fields = self.fields
-        cast(
-            forms.ModelMultipleChoiceField, fields["patients"]
-        ).queryset = Patient.objects.visible_to(admin).active()
+        if self.is_bound:  # the ticks are drawn in the caseload's rows, not by this field
+            patients = cast(forms.ModelMultipleChoiceField, fields["patients"])
+            patients.queryset = Patient.objects.visible_to(admin).active()
         cast(PhysioChoiceField, fields["physio"]).queryset = User.objects.filter(
             clinic=admin.clinic, role=User.Role.PHYSIO, is_active=True
         )
@@ -237,11 +237,13 @@ def _caseload(request: Request, reassign_form: ReassignForm | None = None) -> Ht
         ],
         "workload_items": _workload_items(load["per_physio"]),
         "stage_chart": _stage_chart(load["per_stage"], load["completed"]),
-        # A clinic-wide trend: computed from every VISA-H, so kept for a few minutes.
-        "visah_chart": get_or_compute(
+        # A clinic-wide trend: computed from every VISA-H, so kept for a few minutes, and
+        # for a minute more in each process.
+        "visah_chart": get_or_compute_kept(
             f"caseload-visah:{request.user.clinic_id}:{caseload.scope(request.user)}",
             lambda: _visah_chart(caseload.visah_change_by_week(base)),
             OUTCOME_CHART_SECONDS,
+            keep_seconds=60,
         ),
     }
     if admin:

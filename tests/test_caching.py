@@ -30,3 +30,18 @@ def test_memory_keeps_only_the_latest_values(monkeypatch):
     caching.get_or_compute_kept("test-kept-b", lambda: "again", 60)  # read: now the latest
     caching.get_or_compute_kept("test-kept-e", lambda: "e", 60)
     assert list(caching._kept) == ["test-kept-d", "test-kept-b", "test-kept-e"]
+
+
+def test_a_value_kept_for_a_while_is_asked_for_again_after_it(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(caching.time, "monotonic", lambda: clock[0])
+    assert caching.get_or_compute_kept("test-kept-t", lambda: "first", 60, keep_seconds=10) == (
+        "first"
+    )
+    cache.set("test-kept-t", "shared since")  # another process's newer value
+    clock[0] += 9
+    assert caching.get_or_compute_kept("test-kept-t", lambda: "x", 60, keep_seconds=10) == "first"
+    clock[0] += 2
+    assert caching.get_or_compute_kept("test-kept-t", lambda: "x", 60, keep_seconds=10) == (
+        "shared since"
+    )
