@@ -19,7 +19,16 @@ mkdir -p "$DATA_DIR"
 nice -n "${WORKER_NICE:-10}" "$PY" -m celery -A pht_clinic worker --beat --loglevel=INFO --concurrency=2 \
   --schedule="$DATA_DIR/celerybeat-schedule" &
 worker=$!
-trap 'kill -TERM "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || true' EXIT INT TERM
+web=""
+# Ctrl-C, or a TERM to this script (a process manager, a terminal closing), stops both; the
+# server runs in the background so that the script hears them while it serves.
+stop() {
+  kill -TERM "$worker" ${web:+"$web"} 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 cat <<MSG
 
@@ -35,4 +44,6 @@ cat <<MSG
   Ctrl-C stops the web server and the worker.
 
 MSG
-"$PY" manage.py runserver "$ADDR"
+"$PY" manage.py runserver "$ADDR" &
+web=$!
+wait "$web"

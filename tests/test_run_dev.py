@@ -2,7 +2,9 @@
 
 import os
 import shutil
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -68,3 +70,38 @@ def test_beats_schedule_is_kept_in_the_data_folder(tmp_path):
         relative = "data" if not env else str(folder)
         assert f"--schedule={relative}/celerybeat-schedule" in worker
         assert folder.is_dir()
+
+
+# Both processes run until stopped, and note the TERM that stops them.
+LASTING_PYTHON = """#!/usr/bin/env bash
+here="$(dirname "$0")"
+trap 'echo "$2" >> "$here/stopped"; exit 0' TERM
+echo "$2" >> "$here/started"
+sleep 60 &
+wait $!
+"""
+
+
+def test_a_term_to_the_script_stops_the_server_and_the_worker(tmp_path):
+    """A process manager or a closing terminal sends TERM: the worker was stopped but the
+    server kept running (bash waits for a foreground child before it runs a trap)."""
+    (tmp_path / "scripts").mkdir()
+    shutil.copy(ROOT / "scripts" / "run-dev.sh", tmp_path / "scripts" / "run-dev.sh")
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(LASTING_PYTHON)
+    python.chmod(0o755)
+    script = subprocess.Popen(
+        ["bash", str(tmp_path / "scripts" / "run-dev.sh")],
+        env={"PATH": os.environ["PATH"]},
+        stdout=subprocess.DEVNULL,
+    )
+    started = python.parent / "started"
+    for _ in range(100):
+        if started.exists() and len(started.read_text().split()) == 2:
+            break
+        time.sleep(0.1)
+    assert sorted(started.read_text().split()) == ["celery", "runserver"]
+    script.send_signal(signal.SIGTERM)
+    assert script.wait(timeout=20) == 143
+    assert sorted((python.parent / "stopped").read_text().split()) == ["celery", "runserver"]
