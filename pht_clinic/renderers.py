@@ -11,11 +11,12 @@ type and for selects with groups.
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, escape
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData, SafeString, mark_safe
 
 # Django's widget templates whose whole content is {% include "django/forms/widgets/input.html" %}.
@@ -28,10 +29,19 @@ INPUT_TEMPLATES = frozenset(
 )  # fmt: skip
 
 
+#: Django's templates for one choice of a group of checkboxes or radio buttons: the input,
+#: wrapped in its label unless ``wrap_label`` is false (``BoundWidget.tag()``, as the field
+#: groups of patients/templatetags/pht_forms.py draw them).
+OPTION_INPUT_TEMPLATES = frozenset(
+    {"django/forms/widgets/checkbox_option.html", "django/forms/widgets/radio_option.html"}
+)
+
+
 def _text(value: Any) -> str:
-    """``{{ value|stringformat:'s' }}`` under autoescaping."""
+    """``{{ value|stringformat:'s' }}`` under autoescaping (Django's ``escape`` is
+    ``html.escape`` behind a check for lazy strings, which "%s" has already turned into text)."""
     text = "%s" % (value,)  # noqa: UP031 - exactly the stringformat filter
-    return text if isinstance(value, SafeData) else str(escape(text))
+    return text if isinstance(value, SafeData) else html.escape(text)
 
 
 SELECT_TEMPLATE = "django/forms/widgets/select.html"
@@ -75,6 +85,8 @@ def render_select(widget: dict[str, Any]) -> SafeString | None:
 class FormRenderer(DjangoTemplates):
     def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
         if template_name in INPUT_TEMPLATES:
+            return render_input(context["widget"])
+        if template_name in OPTION_INPUT_TEMPLATES and not context["widget"]["wrap_label"]:
             return render_input(context["widget"])
         if template_name == SELECT_TEMPLATE:
             html = render_select(context["widget"])

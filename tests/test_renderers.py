@@ -102,3 +102,21 @@ def test_the_select_templates_are_the_ones_it_writes():
     option = engine.get_template("django/forms/widgets/select_option.html").template.source
     assert "include option.template_name with widget=option" in select
     assert option.startswith("<option value=\"{{ widget.value|stringformat:'s' }}\"")
+
+
+@pytest.mark.parametrize("widget_class", [forms.CheckboxSelectMultiple, forms.RadioSelect])
+@pytest.mark.parametrize("value", [None, "", 1, "x", ["a1", "x"]])
+@pytest.mark.parametrize("wrap_label", [False, True])
+def test_each_choice_of_a_group_matches_djangos_templates(widget_class, value, wrap_label):
+    """pht_forms draws a group's choices one by one (BoundWidget.tag, without the label)."""
+
+    class Form(forms.Form):
+        field = forms.MultipleChoiceField(choices=CHOICES[1:4], widget=widget_class)
+
+    def tags(renderer):
+        form = Form(initial={"field": value}, renderer=renderer)
+        return [choice.tag(wrap_label=wrap_label) for choice in form["field"]]
+
+    ours = tags(FormRenderer())
+    assert ours == tags(DjangoTemplates())
+    assert len(ours) == 4 and all(tag.lstrip().startswith(("<input", "<label")) for tag in ours)
