@@ -18,12 +18,11 @@ mkdir -p "$DATA_DIR"
 # The worker renders PDFs at a lower CPU priority than the pages (docs/benchmarks.md).
 nice -n "${WORKER_NICE:-10}" "$PY" -m celery -A pht_clinic worker --beat --loglevel=INFO --concurrency=2 \
   --schedule="$DATA_DIR/celerybeat-schedule" &
-worker=$!
-web=""
 # Ctrl-C, or a TERM to this script (a process manager, a terminal closing), stops both; the
 # server runs in the background so that the script hears them while it serves.
 stop() {
-  kill -TERM "$worker" ${web:+"$web"} 2>/dev/null || true
+  # shellcheck disable=SC2046 # one word per background process
+  kill -TERM $(jobs -p) 2>/dev/null || true
   wait 2>/dev/null || true
 }
 trap stop EXIT
@@ -44,6 +43,7 @@ cat <<MSG
   Ctrl-C stops the web server and the worker.
 
 MSG
-"$PY" manage.py runserver "$ADDR" &
+# Its input stays the terminal's (a background command's is /dev/null): breakpoint() works.
+"$PY" manage.py runserver "$ADDR" <&0 &
 web=$!
 wait "$web"

@@ -77,6 +77,7 @@ LASTING_PYTHON = """#!/usr/bin/env bash
 here="$(dirname "$0")"
 trap 'echo "$2" >> "$here/stopped"; exit 0' TERM
 echo "$2" >> "$here/started"
+echo "$2 $(readlink /proc/$$/fd/0)" >> "$here/input"
 sleep 60 &
 wait $!
 """
@@ -94,6 +95,7 @@ def test_a_term_to_the_script_stops_the_server_and_the_worker(tmp_path):
     script = subprocess.Popen(
         ["bash", str(tmp_path / "scripts" / "run-dev.sh")],
         env={"PATH": os.environ["PATH"]},
+        stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
     )
     started = python.parent / "started"
@@ -102,6 +104,10 @@ def test_a_term_to_the_script_stops_the_server_and_the_worker(tmp_path):
             break
         time.sleep(0.1)
     assert sorted(started.read_text().split()) == ["celery", "runserver"]
+    # The server reads the terminal, as it did in the foreground: breakpoint() works.
+    server_input = next(line for line in (python.parent / "input").read_text().splitlines()
+                        if line.startswith("runserver"))  # fmt: skip
+    assert "pipe:" in server_input, server_input
     script.send_signal(signal.SIGTERM)
     assert script.wait(timeout=20) == 143
     assert sorted((python.parent / "stopped").read_text().split()) == ["celery", "runserver"]
