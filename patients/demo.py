@@ -263,6 +263,23 @@ def _visah_fields(total: int) -> dict[str, str]:
     return {**items, "visah_7": str(item7), "visah_8_branch": branch, "visah_8_band": str(band)}
 
 
+#: The demo patients' PSFS activities (PROTOCOL 4.2), scored alongside their VISA-H.
+PSFS_ACTIVITIES = ("Sitting through a meeting", "Running for the bus", "Climbing stairs")
+
+
+def _psfs_fields(visah_total: int) -> dict[str, str]:
+    """Three activities scored near a tenth of the VISA-H total: both improve together."""
+    base = round(visah_total / 10)
+    return {
+        field: value
+        for i, (activity, offset) in enumerate(zip(PSFS_ACTIVITIES, (-1, 0, 1), strict=True))
+        for field, value in (
+            (f"psfs_{i + 1}_activity", activity),
+            (f"psfs_{i + 1}_score", str(min(10, max(0, base + offset)))),
+        )
+    }
+
+
 def _is_stage4(v: V) -> bool:
     """A visit with stage 4's records: the G4 load test or plyometric sessions."""
     return "plyo" in v or "G4" in v.get("tests", {})
@@ -294,7 +311,7 @@ def _form_data(v: V, when: date, initial: bool, hops: bool = True) -> dict[str, 
     else:
         data["red_flags_none"] = "on"
     if v.get("visah") is not None:
-        data.update(_visah_fields(v["visah"]))
+        data.update(_visah_fields(v["visah"]), **_psfs_fields(v["visah"]))
     for code, pain in v.get("tests", {}).items():
         if code != "H10" or hops:
             data[f"{code}_nprs"] = pain

@@ -13,7 +13,7 @@ from accounts.models import User
 from pht_clinic import formfields
 from pht_clinic.html import short_date
 
-from . import search, visah
+from . import psfs, search, visah
 from .models import (
     RED_FLAG_CHOICES,
     RED_FLAG_CODES,
@@ -794,7 +794,25 @@ class AssessmentForm(forms.ModelForm):
                 self.add_error(
                     f"psfs_{i}_score", "Give both the activity and its score, or neither."
                 )
+        self._check_psfs_count(data)
         return data
+
+    def _check_psfs_count(self, data: dict[str, Any]) -> None:
+        """The PSFS takes 3 to 5 activities (PROTOCOL 4.2); one or two have no score. Said
+        beside the first empty activity. A red flag's referral does not wait for it."""
+        used = [
+            i
+            for i in range(1, 6)
+            if data.get(f"psfs_{i}_activity") or data.get(f"psfs_{i}_score") is not None
+        ]
+        if 0 < len(used) < psfs.MIN_ACTIVITIES and not self._red_flag_posted():
+            missing = psfs.MIN_ACTIVITIES - len(used)
+            first_empty = next(i for i in range(1, 6) if i not in used)
+            self.add_error(
+                f"psfs_{first_empty}_activity",
+                f"The PSFS takes {psfs.MIN_ACTIVITIES} to {psfs.MAX_ACTIVITIES} activities: add "
+                f"{missing} more, or clear the {len(used)} entered to leave the scale out.",
+            )
 
     def _check_visah_whole(self, data: dict[str, Any]) -> None:
         """A part-answered VISA-H has no total (visah.total), so the rules would read it as

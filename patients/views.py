@@ -28,7 +28,7 @@ from rehab import services as rehab_services
 from rehab.models import ACTION_LABELS, StageDecision
 
 from . import charts as charts_module
-from . import services
+from . import psfs, services
 from .access import get_assessment_for_user, get_patient_for_user, may
 from .charts import Chart, Series, StageBand
 from .forms import (
@@ -43,7 +43,7 @@ from .forms import (
     clinic_today,
     one_a_day,
 )
-from .models import Assessment, Patient, at_stage, name_matches
+from .models import Assessment, Patient, PsfsItem, at_stage, name_matches
 
 PAGE_SIZE = 25
 CHART_CACHE_SECONDS = 24 * 60 * 60
@@ -601,6 +601,37 @@ def _recorded_findings(assessment: Assessment) -> dict[str, Any]:
     }
 
 
+def _psfs_summary(assessment: Assessment, items: list[PsfsItem]) -> dict[str, Any]:
+    """The PSFS score of this visit (PROTOCOL 4.2) and its change since the patient's first
+    signed visit with a score, in words against the minimal important difference."""
+    score = psfs.score([item.score for item in items])
+    summary: dict[str, Any] = {"psfs": items, "psfs_score": score}
+    if score is None:
+        return summary
+    earlier: dict[date, list[int]] = {}
+    for day, points in (
+        PsfsItem.objects.filter(
+            assessment__patient=assessment.patient,
+            assessment__signed_at__isnull=False,
+            assessment__visit_date__lt=assessment.visit_date,
+        )
+        .order_by("assessment__visit_date")
+        .values_list("assessment__visit_date", "score")
+    ):
+        earlier.setdefault(day, []).append(points)
+    scored = ((day, psfs.score(points)) for day, points in earlier.items())
+    first = next(((day, found) for day, found in scored if found is not None), None)
+    if first is not None:
+        change = score - first[1]
+        summary["psfs_change"] = {
+            "since": first[0],
+            "first": first[1],
+            "change": f"{change:+}",
+            "words": psfs.change_words(change),
+        }
+    return summary
+
+
 def assessment_detail(request: Request, public_id: str, assessment_id: str) -> HttpResponse:
     assessment = get_assessment_for_user(request, public_id, assessment_id, "assessments")
     decision = getattr(assessment, "decision", None)
@@ -616,7 +647,7 @@ def assessment_detail(request: Request, public_id: str, assessment_id: str) -> H
             "assessment": assessment,
             "decision": decision,
             "load_tests": assessment.load_tests.all(),
-            "psfs": assessment.psfs_items.all(),
+            **_psfs_summary(assessment, list(assessment.psfs_items.all())),
             "history": history,
             "amended_since": amended_since,
             "latest_visit": latest,
