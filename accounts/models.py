@@ -135,7 +135,12 @@ class User(AbstractUser):
         pending = getattr(self, "invitation_pending", None)
         if pending is None:
             pending = self.invitations.pending().exists()
-        return "invited" if pending else "deactivated"
+        return self.inactive_word_of(pending)
+
+    @staticmethod
+    def inactive_word_of(invitation_pending: bool) -> str:
+        """:attr:`inactive_word` for rows read as values (``with_invitation_state``)."""
+        return "invited" if invitation_pending else "deactivated"
 
     @staticmethod
     def name_of(first_name: str, last_name: str, username: str) -> str:

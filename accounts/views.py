@@ -116,7 +116,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         figures = caseload.cached_figures(
             user,  # type: ignore[arg-type]
             today,
-            lambda: caseload.figures(base, queues, user.clinic),  # type: ignore[union-attr, arg-type]
+            lambda: caseload.figures(
+                base,
+                queues,
+                user.clinic,  # type: ignore[union-attr, arg-type]
+                whole_clinic=user.is_clinic_admin,  # type: ignore[union-attr]
+            ),
         )
         counted = [{"queue": q, "count": figures["counts"][q.key]} for q in queues]
         # Referrals are shown apart from the routine queues (UX.md: never mixed up).

@@ -64,16 +64,12 @@ def one_a_day(day: date) -> str:
 
 class PhysioChoiceField(forms.ModelChoiceField):
     iterator = _FewChoices
-    #: What an option needs (value, display_name, whether the person is active); a queryset
-    #: may load only these, and lists inactive people with_invitation_state.
-    FIELDS = ("public_id", "username", "first_name", "last_name", "is_active")
 
-    def offer(self, people: Iterable[User]) -> None:
-        """Draw the widget's options from ``people``, already loaded, rather than query the
-        queryset again; the queryset still decides what a submitted value may be."""
-        iterator = self.iterator(self)
+    def offer(self, choices: Iterable[tuple[object, str]]) -> None:
+        """Draw the widget's options from ``choices`` (value, label), read beforehand, rather
+        than query the queryset; the queryset still decides what a submitted value may be."""
         empty = [] if self.empty_label is None else [("", self.empty_label)]
-        self.choices = [*empty, *(iterator.choice(person) for person in people)]
+        self.choices = [*empty, *choices]
 
     def label_from_instance(self, obj: Any) -> str:
         if obj.is_active:

@@ -37,7 +37,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from accounts.models import Clinic, User
+from accounts.models import Clinic, User, with_invitation_state
 from patients.models import Assessment, Patient
 from pht_clinic.caching import safely
 from pht_clinic.html import day_month, short_date
@@ -291,11 +291,14 @@ def workload(base: Annotated) -> dict[str, Any]:
     return {"per_stage": per_stage, "completed": completed, "per_physio": per_physio}
 
 
-def figures(base: Annotated, queues: list[Queue], clinic: Clinic) -> dict[str, Any]:
+def figures(
+    base: Annotated, queues: list[Queue], clinic: Clinic, *, whole_clinic: bool = False
+) -> dict[str, Any]:
     """What the caseload page shows about the whole caseload, as plain data for the cache:
-    each queue's size and first patients (ids), the workload, the number of patients, and
-    the clinic's plateau limit that the plateau queue's help names (a change of the rules'
-    parameters forgets the figures too, rehab/signals.py)."""
+    each queue's size and first patients (ids), the workload, the number of patients, the
+    clinic's plateau limit that the plateau queue's help names, and for the whole clinic's
+    caseload its menu of physiotherapists (:func:`physio_menu`). A change of the rules'
+    parameters or of a staff account forgets the figures too (rehab/signals.py)."""
     load = workload(base)
     first = {q.key: q.patients.values_list("pk", flat=True)[:QUEUE_PREVIEW] for q in queues}
     return {
@@ -304,7 +307,28 @@ def figures(base: Annotated, queues: list[Queue], clinic: Clinic) -> dict[str, A
         "workload": load,
         "total": sum(load["per_stage"].values()) + load["completed"],
         "plateau_days": parameters_for(clinic).PLATEAU_DAYS,
+        "physios": physio_menu(clinic) if whole_clinic else [],
     }
+
+
+def physio_menu(clinic: Clinic) -> list[tuple[int, str, str, bool]]:
+    """The clinic's physiotherapists by name, deactivated and invited ones too, as (id,
+    public id, name as the menus show it, active): the caseload's filter lists them all and
+    its reassign form the active ones. A saved account forgets the figures; an invitation that
+    lapses or is revoked changes "invited" to "deactivated" when they are next computed
+    (within ``CASELOAD_CACHE_SECONDS``). The reassign form checks its choice against the
+    database whatever the menu showed."""
+    staff = User.objects.filter(clinic=clinic, role=User.Role.PHYSIO)
+    people = with_invitation_state(staff.order_by("last_name", "first_name")).values_list(  # type: ignore[misc]
+        "pk", "public_id", "first_name", "last_name", "username", "is_active",
+        "invitation_pending",
+    )  # fmt: skip
+    menu = []
+    for pk, public_id, first, last, username, active, pending in people:
+        name = User.name_of(first, last, username)
+        label = name if active else f"{name} ({User.inactive_word_of(pending)})"
+        menu.append((pk, str(public_id), label, active))
+    return menu
 
 
 def scope(user: User) -> int | str:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from accounts import audit
 from accounts.access import require_clinic_admin, require_clinic_staff
 from accounts.http import AuthenticatedHttpRequest as Request
-from accounts.models import Clinic, User, with_invitation_state
+from accounts.models import User
 from patients.charts import Chart, Series
 from patients.forms import PhysioChoiceField, clinic_today, style_filter_widgets
 from patients.models import STAGE_FILTER_CHOICES, Patient, at_stage, name_matches
@@ -57,7 +57,6 @@ class CaseloadFilterForm(forms.Form):
         *args: object,
         user: User,
         queue_choices: list[tuple[str, str]],
-        physios: list[User],
         **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -70,7 +69,6 @@ class CaseloadFilterForm(forms.Form):
         else:
             physio = cast(PhysioChoiceField, self.fields["physio"])
             physio.queryset = User.objects.filter(clinic=user.clinic, role=User.Role.PHYSIO)
-            physio.offer(physios)
         cast(forms.ChoiceField, self.fields["queue"]).choices = [
             ("", "All patients"),
             *queue_choices,
@@ -79,6 +77,12 @@ class CaseloadFilterForm(forms.Form):
             sort = cast(forms.ChoiceField, self.fields["sort"])
             sort.choices = [("", "Queue order"), *sorts]
         style_filter_widgets(self)
+
+    def offer(self, menu: list[tuple[int, str, str, bool]]) -> None:
+        """List the clinic's physiotherapists (caseload.physio_menu) in the filter."""
+        if "physio" in self.fields:
+            field = cast(PhysioChoiceField, self.fields["physio"])
+            field.offer((pk, label) for pk, _, label, _ in menu)
 
 
 class ReassignForm(forms.Form):
@@ -115,29 +119,16 @@ class ReassignForm(forms.Form):
         )
         style_filter_widgets(self)
 
-    def offer(self, physios: list[User]) -> None:
-        """List the active ones of the clinic's ``physios`` (:func:`clinic_physios`)."""
+    def offer(self, menu: list[tuple[int, str, str, bool]]) -> None:
+        """List the active ones of the clinic's physiotherapists (caseload.physio_menu)."""
         field = cast(PhysioChoiceField, self.fields["physio"])
-        field.offer(person for person in physios if person.is_active)
-
-
-def clinic_physios(clinic: Clinic | None) -> list[User]:
-    """The clinic's physiotherapists, deactivated and invited ones too, by name: loaded once
-    for both the caseload's filter and its reassign form (a query each before)."""
-    return list(
-        with_invitation_state(
-            User.objects.filter(clinic=clinic, role=User.Role.PHYSIO)
-            .only(*PhysioChoiceField.FIELDS)
-            .order_by("last_name", "first_name")
-        )
-    )
+        field.offer((public_id, label) for _, public_id, label, active in menu if active)
 
 
 def _filtered(
-    request: Request, base: caseload.Annotated, today: date, physios: list[User]
+    request: Request, base: caseload.Annotated, today: date
 ) -> tuple[caseload.Annotated, list[caseload.Queue], CaseloadFilterForm]:
-    """The caseload rows the query string asks for (``base``: :func:`caseload.caseload`;
-    ``physios``: :func:`clinic_physios`, for a clinic admin's filter)."""
+    """The caseload rows the query string asks for (``base``: :func:`caseload.caseload`)."""
     user = request.user
     queues = caseload.queues(
         base,
@@ -149,7 +140,6 @@ def _filtered(
         request.GET or None,
         user=user,
         queue_choices=[(q.key, q.title) for q in queues],
-        physios=physios,
     )
     rows = base
     sort = "name"
@@ -179,13 +169,19 @@ def _caseload(request: Request, reassign_form: ReassignForm | None = None) -> Ht
     today = clinic_today(request.user.clinic)
     base = caseload.caseload(request.user)
     admin = request.user.is_clinic_admin
-    physios = clinic_physios(request.user.clinic) if admin else []
-    rows, queues, form = _filtered(request, base, today, physios)
+    rows, queues, form = _filtered(request, base, today)
     figures = caseload.cached_figures(
         request.user,
         today,
-        lambda: caseload.figures(base, queues, request.user.clinic),  # type: ignore[arg-type]
+        lambda: caseload.figures(
+            base,
+            queues,
+            request.user.clinic,  # type: ignore[arg-type]
+            whole_clinic=admin,
+        ),
     )
+    # The physiotherapist menus come with the figures: a change of staff forgets them.
+    form.offer(figures["physios"])
     paginator = Paginator(rows.values_list("pk", flat=True), PAGE_SIZE)
     if not request.GET.keys() - {"page", "sort"}:
         paginator.count = figures["total"]  # unfiltered: every patient of the caseload
@@ -248,7 +244,7 @@ def _caseload(request: Request, reassign_form: ReassignForm | None = None) -> Ht
     }
     if admin:
         reassign_form = reassign_form or ReassignForm(admin=request.user)
-        reassign_form.offer(physios)
+        reassign_form.offer(figures["physios"])
         context["reassign_form"] = reassign_form
     return render(request, "rehab/caseload.html", context)
 
@@ -422,8 +418,7 @@ def _visah_chart(points: list[tuple[int, float, int]]) -> str:
 def caseload_csv(request: Request) -> HttpResponse:
     require_clinic_staff(request)
     today = clinic_today(request.user.clinic)
-    # No form is drawn: the physiotherapist filter checks its value against its queryset.
-    rows, _, _ = _filtered(request, caseload.caseload(request.user), today, physios=[])
+    rows, _, _ = _filtered(request, caseload.caseload(request.user), today)
     out = io.StringIO()
     caseload.write_csv(caseload.details(rows), out, today)
     audit.record(request, "caseload_exported")
