@@ -167,3 +167,31 @@ def test_every_progress_chart_and_the_clinics_visah_chart_have_round_ticks(monke
     assert _tick_labels(visah) == ["0", "20", "40", "60", "80", "100"]
     change = caseload_views._visah_chart([(0, 0.0, 3), (1, -1.0, 3), (4, 37.0, 2)])
     assert _tick_labels(change) == ["-10", "0", "10", "20", "30", "40"]
+
+
+def test_the_drawings_key_follows_the_values_not_the_objects(monkeypatch):
+    """Keyed by content, a drawing is shared by the processes and redrawn when a value
+    changes: equal visits built apart give the same key, one changed value another."""
+    from types import SimpleNamespace
+
+    from patients import views
+
+    keys = []
+    monkeypatch.setattr(
+        views, "get_or_compute_kept", lambda key, compute, _: keys.append(key) or []
+    )
+
+    def visits(last_pain):
+        return [
+            SimpleNamespace(
+                visit_date=date(2026, 1, 5) + timedelta(weeks=w), nprs_morning_baseline=3,
+                nprs_24h_after_hardest=3, nprs_exercise_max=last_pain if w == 2 else 4,
+                nprs_adl_typical_7d=2, sitting_tolerance_min=int(f"{30 + w}"), visah_total=40 + w,
+            )
+            for w in range(3)
+        ]  # fmt: skip
+
+    views.progress_charts(None, visits(4), [])
+    views.progress_charts(None, visits(4), [])
+    views.progress_charts(None, visits(5), [])
+    assert keys[0] == keys[1] != keys[2]
