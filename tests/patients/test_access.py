@@ -112,3 +112,25 @@ def test_access_denials_are_audited(world, patient):
     client_for(world.other_physio).get(reverse("patients:detail", args=[patient.public_id]))
     event = AuditEvent.objects.get(action="access_denied")
     assert event.actor == world.other_physio and event.outcome == "denied"
+
+
+def test_the_record_names_its_own_physiotherapist_whoever_opens_it(world, patient):
+    """A physiotherapist's own patient reuses the request's loaded account and clinic rather
+    than joining them again; a colleague's patient still names the colleague."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ..factories import make_patient
+
+    theirs = make_patient(world.clinic, world.colleague, last_name="Colleagues")
+    client = client_for(world.physio)
+    client.get(reverse("patients:detail", args=[patient.public_id]))  # warm the session
+    with CaptureQueriesContext(connection) as captured:
+        own = client.get(reverse("patients:detail", args=[patient.public_id])).content.decode()
+    record = next(q["sql"] for q in captured if q["sql"].startswith('SELECT "patients_patient"'))
+    assert "JOIN" not in record, record
+    assert f'<dd class="col-6">{world.physio.display_name}</dd>' in own
+    other = client.get(reverse("patients:detail", args=[theirs.public_id])).content.decode()
+    assert f'<dd class="col-6">{world.colleague.display_name}</dd>' in other
+    admin = client_for(world.admin).get(reverse("patients:detail", args=[theirs.public_id]))
+    assert f'<dd class="col-6">{world.colleague.display_name}</dd>' in admin.content.decode()
