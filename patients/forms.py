@@ -795,12 +795,19 @@ class AssessmentForm(forms.ModelForm):
 
     def _check_psfs_count(self, data: dict[str, Any]) -> None:
         """The PSFS takes 3 to 5 activities (PROTOCOL 4.2); one or two have no score. Said
-        beside the first empty activity. A red flag's referral does not wait for it."""
+        beside the first empty activity. A red flag's referral does not wait for it, and an
+        amendment that leaves a signed visit's activities as they were is not held up by
+        them (visits signed before this check, or under a red flag, may have one or two)."""
         used = [
             i
             for i in range(1, 6)
             if data.get(f"psfs_{i}_activity") or data.get(f"psfs_{i}_score") is not None
         ]
+        posted = [(i, data.get(f"psfs_{i}_activity"), data.get(f"psfs_{i}_score")) for i in used]
+        if self.instance.signed_at is not None and posted == [
+            (item.position, item.activity, item.score) for item in self.instance.psfs_items.all()
+        ]:
+            return
         if 0 < len(used) < psfs.MIN_ACTIVITIES and not self._red_flag_posted():
             missing = psfs.MIN_ACTIVITIES - len(used)
             first_empty = next(i for i in range(1, 6) if i not in used)

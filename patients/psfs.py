@@ -6,7 +6,7 @@ The patient names 3 to 5 activities they find hard and scores each from 0 (unabl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 MIN_ACTIVITIES = 3  # PROTOCOL 4.2: psfs_activities[3..5]
@@ -32,3 +32,8 @@ def change_words(change: Decimal) -> str:
     if size >= MID_SMALL:
         return "a small change"
     return f"below the smallest important change ({MID_SMALL})"
+
+
+def activities(names: Iterable[str]) -> set[str]:
+    """The activities scored, compared without case or extra spaces ("Stairs" = "stairs ")."""
+    return {" ".join(name.split()).casefold() for name in names}

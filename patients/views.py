@@ -612,26 +612,32 @@ def _psfs_summary(assessment: Assessment, items: list[PsfsItem]) -> dict[str, An
     summary: dict[str, Any] = {"psfs": items, "psfs_score": score}
     if score is None:
         return summary
-    earlier: dict[date, list[int]] = {}
-    for day, points in (
+    earlier: dict[date, list[tuple[str, int]]] = {}
+    for day, activity, points in (
         PsfsItem.objects.filter(
             assessment__patient=assessment.patient,
             assessment__signed_at__isnull=False,
             assessment__visit_date__lt=assessment.visit_date,
         )
         .order_by("assessment__visit_date")
-        .values_list("assessment__visit_date", "score")
+        .values_list("assessment__visit_date", "activity", "score")
     ):
-        earlier.setdefault(day, []).append(points)
-    scored = ((day, psfs.score(points)) for day, points in earlier.items())
-    first = next(((day, found) for day, found in scored if found is not None), None)
+        earlier.setdefault(day, []).append((activity, points))
+    scored = (
+        (day, rows, psfs.score([points for _, points in rows])) for day, rows in earlier.items()
+    )
+    first = next(((day, rows, found) for day, rows, found in scored if found is not None), None)
     if first is not None:
-        change = score - first[1]
+        day, rows, first_score = first
+        change = score - first_score
         summary["psfs_change"] = {
-            "since": first[0],
-            "first": first[1],
+            "since": day,
+            "first": first_score,
             "change": f"{change:+}",
             "words": psfs.change_words(change),
+            # The scale follows a patient's own activities: a change over others is a guess.
+            "other_activities": psfs.activities(a.activity for a in items)
+            != psfs.activities(activity for activity, _ in rows),
         }
     return summary
 

@@ -96,3 +96,52 @@ def test_the_visit_shows_its_score_and_the_change_since_the_first(world, patient
     body = client_for(world.physio).get(url).content.decode()
     assert "PSFS score 5.5/10, the mean of 4 activities." in body
     assert "Since 5 Jan 2026 (2.7): +2.8, a large change." in body
+
+
+def test_a_signed_visit_with_one_or_two_activities_can_still_be_amended(world, patient):
+    """Visits signed before the count was checked, or under a red flag, may have one or two
+    activities: an amendment that leaves them as they were goes through; one that changes
+    them is held to the count."""
+    from patients.models import PsfsItem
+
+    visit = make_assessment(patient, world.physio, visit_date="2026-01-05")
+    PsfsItem.objects.bulk_create(
+        [PsfsItem(assessment=visit, position=1, activity="Sitting", score=3),
+         PsfsItem(assessment=visit, position=2, activity="Running", score=4)]
+    )  # fmt: skip
+    url = reverse("patients:assessment_edit", args=[patient.public_id, visit.public_id])
+    kept = {"psfs_1_activity": "Sitting", "psfs_1_score": "3",
+            "psfs_2_activity": "Running", "psfs_2_score": "4"}  # fmt: skip
+    client = client_for(world.physio)
+    data = assessment_post(visit_type="initial", visit_date="2026-01-05", notes="Typo fixed")
+    changed = client.post(url, {**data, **kept, "psfs_2_score": "5", "reason": "Misheard"})
+    assert changed.status_code == 200
+    assert "psfs_3_activity" in changed.context["form"].errors
+    response = client.post(url, {**data, **kept, "reason": "Notes corrected"})
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert visit.notes == "Typo fixed" and visit.psfs_items.count() == 2
+
+
+def test_a_change_over_other_activities_is_said_to_compare_different_tasks(world, patient):
+    first = make_assessment(patient, world.physio, visit_date="2026-01-05", **activities(2, 3, 3))
+    confirm(first.decision, world.physio)
+    patient.refresh_from_db()
+    same = {"psfs_1_activity": "ACTIVITY  number 1", "psfs_2_activity": "Activity number 2",
+            "psfs_3_activity": "Activity number 3"}  # fmt: skip
+    later = make_assessment(
+        patient, world.physio, visit_date="2026-02-02", **{**activities(5, 6, 6), **same}
+    )
+    client = client_for(world.physio)
+    body = client.get(reverse("patients:assessment", args=[patient.public_id, later.public_id]))
+    assert "compares different tasks" not in body.content.decode()  # case and spaces aside
+    confirm(later.decision, world.physio)
+    patient.refresh_from_db()
+    other = make_assessment(
+        patient, world.physio, visit_date="2026-03-02",
+        **{**activities(7, 7, 7), "psfs_3_activity": "Lifting the grandchildren"},
+    )  # fmt: skip
+    body = client.get(reverse("patients:assessment", args=[patient.public_id, other.public_id]))
+    text = body.content.decode()
+    assert "Since 5 Jan 2026 (2.7): +4.3, a large change." in text
+    assert "The activities are not all those scored then, so the change compares different" in text
