@@ -42,6 +42,7 @@ from patients.models import Assessment, Patient
 from pht_clinic.caching import safely
 from pht_clinic.html import day_month, short_date
 
+from . import rules
 from .models import ACTION_LABELS, CaseStatus, StageDecision, parameters_for
 
 FLARE_WINDOW_DAYS = 14  # issue 7: REGRESS or AMBER in the last 14 days
@@ -336,9 +337,12 @@ def scope(user: User) -> int | str:
     return user.pk if user.is_physio else "clinic"
 
 
-#: A digest of this module: figures cached by a release that computed them differently are
-#: not read by the next one (their shape may differ).
-_FORMAT = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+#: A digest of this module and of the rules (the figures carry the plateau limit, whose
+#: default they define): figures cached by a release that computed them differently are not
+#: read by the next one.
+_FORMAT = hashlib.sha256(
+    Path(__file__).read_bytes() + Path(rules.__file__).read_bytes()
+).hexdigest()[:12]
 
 
 def _version_key(clinic_id: int | None) -> str:
