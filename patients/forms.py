@@ -37,6 +37,10 @@ def bounded(field: forms.Field, low: float, high: float, unit: str = "") -> form
     return field
 
 
+#: PROTOCOL 4.2: VISA-H every 2-4 weeks [CFG]; the form asks for it from the shorter end.
+VISAH_DUE_DAYS = 14
+
+
 def clinic_today(clinic: Any) -> date:
     """Today in the clinic's time zone (UX.md "Everyone"; SECURITY.md dates)."""
     return timezone.now().astimezone(clinic.tzinfo).date()
@@ -622,6 +626,7 @@ class AssessmentForm(forms.ModelForm):
                 "title": "VISA-H questionnaire",
                 "fields": [f"visah_{i}" for i in range(1, 8)] + ["visah_8_branch", "visah_8_band"],
                 "open": initial_visit or self._visah_due,
+                "prompts": self.visah_prompts(),
             },
             {"title": "Neurological screen", "fields": neuro, "open": False},
             {
@@ -698,16 +703,38 @@ class AssessmentForm(forms.ModelForm):
         return prompts
 
     @functools.cached_property
-    def _visah_due(self) -> bool:
-        """VISA-H every 2-4 weeks [CFG, PROTOCOL 4.2]: open the section after 14 days. Asked
-        once per form (the fields' order and the page's sections both need it)."""
-        last = (
+    def _last_visah(self) -> date | None:
+        """The day of the patient's latest VISA-H total. Asked once per form (the fields'
+        order, the page's sections and their prompts all need it)."""
+        return (
             self.patient.assessments.exclude(visah_total=None)
             .order_by("-visit_date")
             .values_list("visit_date", flat=True)
             .first()
         )
-        return last is None or (clinic_today(self.patient.clinic) - last).days >= 14
+
+    @property
+    def _visah_due(self) -> bool:
+        """VISA-H every 2-4 weeks [CFG, PROTOCOL 4.2]: open the section after 14 days."""
+        last = self._last_visah
+        return last is None or (clinic_today(self.patient.clinic) - last).days >= VISAH_DUE_DAYS
+
+    def visah_prompts(self) -> list[str]:
+        """Why the questionnaire is asked at this visit (PROTOCOL 4.2: at the initial visit,
+        every 2 to 4 weeks and at discharge), on a new assessment when it is due."""
+        if self.instance.pk is not None or not self._visah_due:
+            return []
+        last = self._last_visah
+        if last is None:
+            return [
+                "No VISA-H total is recorded yet: the first is the baseline that the rules' "
+                "non-response check (R2) compares later totals with."
+            ]
+        days = (clinic_today(self.patient.clinic) - last).days
+        return [
+            f"VISA-H is due: the last total was on {short_date(last)}, {days} days ago (it is "
+            "asked every 2 to 4 weeks, and at discharge)."
+        ]
 
     # -- validation ---------------------------------------------------------------------------
     def clean_visit_date(self) -> date:

@@ -648,3 +648,33 @@ def test_a_load_test_records_the_hip_flexion_it_was_done_in(world, patient):
     confirm(assessment.decision, world.physio)
     form = client.get(url).context["form"]
     assert str(form.fields["G1_hip_flexion_deg"].help_text) == "Last visit: 20°"
+
+
+def test_the_visah_section_says_why_it_is_asked_when_it_is_due(world, patient):
+    """PROTOCOL 4.2: at the initial visit (the baseline of R2), then every 2 to 4 weeks and at
+    discharge; said in the section on a new assessment, not while it is not due."""
+    url = reverse("patients:assessment_create", args=[patient.public_id])
+    client = client_for(world.physio)
+    assert "No VISA-H total is recorded yet: the first is the baseline" in (
+        client.get(url).content.decode()
+    )
+    today = clinic_today(world.clinic)
+    visah = {f"visah_{i}": "5" for i in range(1, 7)}
+    visah |= {"visah_7": "4", "visah_8_branch": "A", "visah_8_band": "1"}
+    first_day = today - timedelta(days=20)
+    first = make_assessment(patient, world.physio, visit_date=first_day.isoformat(), **visah)
+    confirm(first.decision, world.physio)
+    body = client.get(url).content.decode()
+    assert (
+        f"VISA-H is due: the last total was on {first_day.day} {first_day:%b %Y}, 20 days ago"
+        in body
+    )
+    assert "No VISA-H total is recorded yet" not in body
+    edit = reverse("patients:assessment_edit", args=[patient.public_id, first.public_id])
+    assert "VISA-H is due" not in client.get(edit).content.decode()  # an amendment: no prompt
+    patient.refresh_from_db()
+    recent = make_assessment(
+        patient, world.physio, visit_date=(today - timedelta(days=3)).isoformat(), **visah
+    )
+    assert recent.visah_total is not None
+    assert "VISA-H is due" not in client.get(url).content.decode()  # three days ago
