@@ -261,7 +261,7 @@ _ROW = (
     '<tr>{}<td><a href="{}">{}, {}</a>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
     "<td>{}</td><td>{}</td></tr>\n"
 )
-NO_MARKUP = mark_safe("")
+_NO_MARKUP = mark_safe("")
 _PAUSED = mark_safe(' <span class="flag text-danger">paused</span>')
 _DESCRIBED = mark_safe(' aria-describedby="reassign_patients_error"')
 _CHECKED = mark_safe(" checked")
@@ -344,7 +344,7 @@ def _preview(
 ) -> SafeString:
     """A patient named under a queue's title: the link goes where the queue's work is."""
     public_id = p["public_id"]
-    url, note, urgency = detail_url(public_id), "", NO_MARKUP
+    url, note, urgency = detail_url(public_id), "", _NO_MARKUP
     if queue in ("referral", "ready"):
         if user.is_physio and p["decision_assessment"]:
             url = reverse("patients:assessment", args=[public_id, p["decision_assessment"]])

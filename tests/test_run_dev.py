@@ -1,5 +1,6 @@
 """scripts/run-dev.sh (`make run`) gives the worker and the server the address it serves on."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -21,16 +22,24 @@ fi
 """
 
 
-def run_dev(tmp_path: Path, **env: str) -> list[str]:
-    """Run a copy of the script in a tree whose Python only notes how it was started."""
-    (tmp_path / "scripts").mkdir()
-    shutil.copy(ROOT / "scripts" / "run-dev.sh", tmp_path / "scripts" / "run-dev.sh")
+def stand_in_tree(tmp_path: Path, python_source: str) -> tuple[Path, Path]:
+    """A copy of the script in a tree whose .venv/bin/python is ``python_source``: the
+    script's path and the stand-in's."""
+    script = tmp_path / "scripts" / "run-dev.sh"
+    script.parent.mkdir()
+    shutil.copy(ROOT / "scripts" / "run-dev.sh", script)
     python = tmp_path / ".venv" / "bin" / "python"
     python.parent.mkdir(parents=True)
-    python.write_text(FAKE_PYTHON)
+    python.write_text(python_source)
     python.chmod(0o755)
+    return script, python
+
+
+def run_dev(tmp_path: Path, **env: str) -> list[str]:
+    """Run a copy of the script in a tree whose Python only notes how it was started."""
+    script, python = stand_in_tree(tmp_path, FAKE_PYTHON)
     result = subprocess.run(
-        ["bash", str(tmp_path / "scripts" / "run-dev.sh")],
+        ["bash", str(script)],
         env={"PATH": os.environ["PATH"], **env},
         capture_output=True,
         text=True,
@@ -86,28 +95,29 @@ wait $!
 def test_a_term_to_the_script_stops_the_server_and_the_worker(tmp_path):
     """A process manager or a closing terminal sends TERM: the worker was stopped but the
     server kept running (bash waits for a foreground child before it runs a trap)."""
-    (tmp_path / "scripts").mkdir()
-    shutil.copy(ROOT / "scripts" / "run-dev.sh", tmp_path / "scripts" / "run-dev.sh")
-    python = tmp_path / ".venv" / "bin" / "python"
-    python.parent.mkdir(parents=True)
-    python.write_text(LASTING_PYTHON)
-    python.chmod(0o755)
+    path, python = stand_in_tree(tmp_path, LASTING_PYTHON)
     script = subprocess.Popen(
-        ["bash", str(tmp_path / "scripts" / "run-dev.sh")],
+        ["bash", str(path)],
         env={"PATH": os.environ["PATH"]},
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
+        start_new_session=True,  # its own group: nothing is left behind if an assert fails
     )
-    started = python.parent / "started"
-    for _ in range(100):
-        if started.exists() and len(started.read_text().split()) == 2:
-            break
-        time.sleep(0.1)
-    assert sorted(started.read_text().split()) == ["celery", "runserver"]
-    # The server reads the terminal, as it did in the foreground: breakpoint() works.
-    server_input = next(line for line in (python.parent / "input").read_text().splitlines()
-                        if line.startswith("runserver"))  # fmt: skip
-    assert "pipe:" in server_input, server_input
-    script.send_signal(signal.SIGTERM)
-    assert script.wait(timeout=20) == 143
-    assert sorted((python.parent / "stopped").read_text().split()) == ["celery", "runserver"]
+    try:
+        started = python.parent / "started"
+        for _ in range(100):
+            if started.exists() and len(started.read_text().split()) == 2:
+                break
+            time.sleep(0.1)
+        assert sorted(started.read_text().split()) == ["celery", "runserver"]
+        # The server reads the terminal, as it did in the foreground: breakpoint() works.
+        server_input = next(line for line in (python.parent / "input").read_text().splitlines()
+                            if line.startswith("runserver"))  # fmt: skip
+        assert "pipe:" in server_input, server_input
+        script.send_signal(signal.SIGTERM)
+        assert script.wait(timeout=20) == 143
+        stopped = (python.parent / "stopped").read_text().split()
+        assert sorted(stopped) == ["celery", "runserver"]
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(script.pid, signal.SIGKILL)
