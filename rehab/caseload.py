@@ -4,9 +4,10 @@ The queries do not grow with the clinic: each patient's queue memberships are co
 its CaseStatus row, so the lists filter and sort on one joined row, the queue counts are
 one query, and the decisions behind them are joined only for the rows on the page.
 
-The figures over the whole caseload (queue counts, the first patients of each queue, the
-workload) are kept in the cache until something they count changes: :func:`figures_changed`
-runs on every save of a patient, a case status, a clinic or its rules (rehab/signals.py)."""
+The figures over the whole caseload (queue counts, the first patients of each queue and of
+the list by name, the workload) are kept in the cache until something they count changes:
+:func:`figures_changed` runs on every save of a patient, a case status, a clinic or its rules
+(rehab/signals.py)."""
 
 from __future__ import annotations
 
@@ -102,7 +103,7 @@ def details(patients: Annotated) -> Annotated:
 def with_details(base: Annotated, ids: list[int]) -> list[dict[str, Any]]:
     """The patients ``ids`` (in that order) as the values a caseload row shows: one query,
     read as plain values (the page shows 80 patients; building models was a third of it)."""
-    rows = base.filter(pk__in=ids).annotate(**DECISION_DETAILS)
+    rows = base.filter(pk__in=ids).annotate(**DECISION_DETAILS).order_by()  # ordered below
     values = ("pk", *ROW_FIELDS, "last_visit", "decision_action", "urgency_rank", "has_programme")
     found = {row["pk"]: row for row in rows.values(*values, *DECISION_DETAILS)}
     return [found[pk] for pk in ids if pk in found]
@@ -264,13 +265,15 @@ def archiving_concerns(patient: Patient, today: date) -> list[str]:
     return concerns
 
 
-SORTS = {
-    "name": ("last_name", "first_name"),
-    "stage": ("stage", "last_name"),
-    "days": ("stage_entered_on", "last_name"),
-    "last_visit": (F("last_visit").asc(nulls_first=True), "last_name"),
-    "physio": ("physio__last_name", "last_name"),
+# Each ends with the id: two patients of the same name keep their order from page to page.
+SORTS: dict[str, tuple[Any, ...]] = {
+    "name": ("last_name", "first_name", "pk"),
+    "stage": ("stage", "last_name", "pk"),
+    "days": ("stage_entered_on", "last_name", "pk"),
+    "last_visit": (F("last_visit").asc(nulls_first=True), "last_name", "pk"),
+    "physio": ("physio__last_name", "last_name", "pk"),
 }
+PAGE_SIZE = 50  # patients per page of the caseload
 
 
 def workload(base: Annotated) -> dict[str, Any]:
@@ -296,15 +299,17 @@ def figures(
     base: Annotated, queues: list[Queue], clinic: Clinic, *, whole_clinic: bool = False
 ) -> dict[str, Any]:
     """What the caseload page shows about the whole caseload, as plain data for the cache:
-    each queue's size and first patients (ids), the workload, the number of patients, the
-    clinic's plateau limit that the plateau queue's help names, and for the whole clinic's
-    caseload its menu of physiotherapists (:func:`physio_menu`). A change of the rules'
-    parameters or of a staff account forgets the figures too (rehab/signals.py)."""
+    each queue's size and first patients (ids), the patients of the list's first page by
+    name (ids: the page most views show), the workload, the number of patients, the clinic's
+    plateau limit that the plateau queue's help names, and for the whole clinic's caseload
+    its menu of physiotherapists (:func:`physio_menu`). A change of the rules' parameters or
+    of a staff account forgets the figures too (rehab/signals.py)."""
     load = workload(base)
     first = {q.key: q.patients.values_list("pk", flat=True)[:QUEUE_PREVIEW] for q in queues}
     return {
         "counts": queue_counts(base, queues),
         "tops": {key: list(ids) for key, ids in first.items()},
+        "page_one": list(base.order_by(*SORTS["name"]).values_list("pk", flat=True)[:PAGE_SIZE]),
         "workload": load,
         "total": sum(load["per_stage"].values()) + load["completed"],
         "plateau_days": parameters_for(clinic).PLATEAU_DAYS,

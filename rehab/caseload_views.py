@@ -32,7 +32,6 @@ from pht_clinic.html import NOTHING, day_month, fill, fill_each, short_date, url
 from . import caseload, rules
 from .models import ACTION_LABELS, CaseStatus
 
-PAGE_SIZE = 50
 OUTCOME_CHART_SECONDS = 300
 
 
@@ -156,7 +155,7 @@ def _filtered(
             rows = rows.filter(physio=data["physio"])
         sort = data.get("sort") or sort
     if sort:
-        rows = rows.order_by(*caseload.SORTS[sort])  # type: ignore[arg-type]
+        rows = rows.order_by(*caseload.SORTS[sort])
     return rows, queues, form
 
 
@@ -182,11 +181,14 @@ def _caseload(request: Request, reassign_form: ReassignForm | None = None) -> Ht
     )
     # The physiotherapist menus come with the figures: a change of staff forgets them.
     form.offer(figures["physios"])
-    paginator = Paginator(rows.values_list("pk", flat=True), PAGE_SIZE)
-    if not request.GET.keys() - {"page", "sort"}:
-        paginator.count = figures["total"]  # unfiltered: every patient of the caseload
     # Page through ids on the queue columns alone; the details are joined for the page only.
+    paginator = Paginator(rows.values_list("pk", flat=True), caseload.PAGE_SIZE)
+    unfiltered = not request.GET.keys() - {"page", "sort"}
+    if unfiltered:
+        paginator.count = figures["total"]  # every patient of the caseload
     page = paginator.get_page(request.GET.get("page"))
+    if unfiltered and page.number == 1 and request.GET.get("sort", "name") == "name":
+        page.object_list = figures["page_one"]  # the page most views show, by name
     tops = figures["tops"]
     shown = caseload.with_details(
         base, [*page.object_list, *(pk for t in tops.values() for pk in t)]

@@ -513,6 +513,65 @@ def test_cached_figures_save_the_queries_over_the_whole_caseload(world):
     assert len(second) <= len(first) - 6  # queue counts, 6 queue previews, workload
 
 
+def _listed(client, query=""):
+    """The patients' links in the caseload table of the page ``query`` asks for."""
+    body = client.get(reverse("rehab:caseload") + query).content.decode()
+    table = body.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return re.findall(r'href="/patients/([0-9a-f-]+)/"', table)
+
+
+@pytest.mark.parametrize("sort", ["", "?sort=stage", "?sort=days", "?sort=physio"])
+def test_patients_of_the_same_name_are_each_listed_once_across_pages(world, sort):
+    Patient.objects.bulk_create(
+        Patient(
+            clinic=world.clinic,
+            physio=world.physio,
+            first_name="Sam",
+            last_name="Same",
+            date_of_birth="1980-01-01",
+            sex="male",
+            affected_side="left",
+            onset="gradual",
+            symptom_duration_weeks=4,
+        )
+        for _ in range(caseload.PAGE_SIZE + 10)
+    )
+    caseload.figures_changed(world.clinic.pk)  # bulk inserts send no signals
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(world.admin)
+    joiner = "&" if sort else "?"
+    with CaptureQueriesContext(connection) as captured:
+        listed = _listed(client, sort) + _listed(client, f"{sort}{joiner}page=2")
+    every = {str(p) for p in Patient.objects.values_list("public_id", flat=True)}
+    assert sorted(listed) == sorted(every)
+    # Rows that tie on every column sorted by come in one order: that of their ids.
+    paging = [q["sql"] for q in captured if "OFFSET 50" in q["sql"]]
+    last_key = re.compile(r'(?:"patients_patient"\."id"|, 1) ASC LIMIT')  # 1: the selected id
+    assert paging and all(last_key.search(sql) for sql in paging), paging
+
+
+def test_the_first_page_by_name_comes_with_the_figures_and_follows_changes(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    started(world, last_name="Middleton")
+    client = client_for(world.admin)
+    client.get(reverse("rehab:caseload"))  # computes the figures
+    with CaptureQueriesContext(connection) as captured:
+        first = _listed(client)
+    paging = [q["sql"] for q in captured if "LIMIT 50" in q["sql"]]
+    assert not paging, paging  # the first page's patients were read with the figures
+    assert len(first) == 1
+    newcomer = make_patient(world.clinic, world.physio, last_name="Aaronson")
+    assert _listed(client) == [str(newcomer.public_id), *first]  # at once, in name order
+    assert _listed(client, "?sort=name") == _listed(client)
+    newcomer.archived_at = timezone.now()
+    newcomer.save()
+    assert _listed(client) == first
+
+
 def _badge(body, key):
     return int(
         re.search(rf'id="queue-{key}">.*?<span class="badge[^"]*">(\d+)</span>', body).group(1)
