@@ -433,23 +433,27 @@ def test_a_completed_programme_says_when_it_was_completed_not_since_when_in_the_
     assert '<span class="ms-2">Programme completed</span>' in body
 
 
+@pytest.mark.parametrize("decider", ["physio", "colleague"])
 @pytest.mark.parametrize("state", ["pending", "confirmed", "overridden"])
 @pytest.mark.parametrize(("persona", "queries"), [("physio", 8), ("admin", 6)])
 def test_the_decision_box_reads_only_what_was_loaded(
-    world, patient, state, persona, queries, django_assert_num_queries
+    world, patient, state, persona, queries, decider, django_assert_num_queries
 ):
-    """The latest decision is read with DECISION_BOX_FIELDS; a field the box shows but the
-    query left out would cost a query more. Physio: session, user, patient, the latest
-    decision, the visits with their decisions (charts, bands and table), diary, audit insert,
-    the patient's account; admin: the first four, the audit insert and the patient's account
-    (no clinical rows)."""
+    """The latest decision is read with DECISION_BOX_FIELDS (and DECIDER_FIELDS when a
+    colleague of the viewer decided it); a field the box shows but the query left out would
+    cost a query more. Physio: session, user, patient, the visits with their decisions
+    (charts, bands and table), the latest decision, diary, audit insert, the patient's
+    account; admin: session, user, patient, the latest decision, the audit insert and the
+    patient's account (no clinical rows)."""
+    earlier = make_assessment(patient, world.physio, visit_date="2025-12-29")
+    confirm(earlier.decision, world.physio)  # the box shows the latest decision, not this one
     visit = make_assessment(patient, world.physio, visit_date="2026-01-05")
+    by = getattr(world, decider)
     if state == "confirmed":
-        confirm(visit.decision, world.physio)
+        confirm(visit.decision, by)
     elif state == "overridden":
         override(
-            visit.decision, world.physio, rules.Action.REFER, "Query <lumbar> source",
-            urgency="URGENT",
+            visit.decision, by, rules.Action.REFER, "Query <lumbar> source", urgency="URGENT",
         )  # fmt: skip
     client = client_for(getattr(world, persona))
     url = reverse("patients:detail", args=[patient.public_id])
@@ -465,7 +469,11 @@ def test_the_decision_box_reads_only_what_was_loaded(
     if state == "overridden" and persona == "physio":
         assert "Reason for the override: Query &lt;lumbar&gt; source" in body
         assert "Refer (URGENT)" in body
-        assert f"by {world.physio.display_name} on" in body
+    if state != "pending" and persona == "physio":
+        assert f"by {by.display_name} on" in body
+    if persona == "physio":
+        confirm_url = reverse("rehab:decision_confirm", args=[patient.public_id, visit.public_id])
+        assert (f'action="{confirm_url}"' in body) == (state == "pending")
 
 
 @pytest.mark.parametrize(
