@@ -16,7 +16,7 @@ export BENCH_RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results}
 BENCH_DB=${BENCH_DB:-pht_bench}
 BENCH_PORT=${BENCH_PORT:-8300}
 BENCH_REDIS_DB=${BENCH_REDIS_DB:-3}
-# Two cores: three sync workers (the load test compares; see docs/benchmarks.md).
+# Three sync workers on two cores: the figures in docs/benchmarks.md are measured with three.
 BENCH_WEB_WORKERS=${BENCH_WEB_WORKERS:-3}
 BENCH_RENDER_WORKERS=${BENCH_RENDER_WORKERS:-2}
 # CPU priority of the render worker: nice 10, as make run starts it (docker-compose gives the
