@@ -320,10 +320,9 @@ def figures(
 def physio_menu(clinic: Clinic) -> list[tuple[int, str, str, bool]]:
     """The clinic's physiotherapists by name, deactivated and invited ones too, as (id,
     public id, name as the menus show it, active): the caseload's filter lists them all and
-    its reassign form the active ones. A saved account forgets the figures; an invitation
-    revoked or issued again for an inactive account relabels it ("invited", "deactivated")
-    when they are next computed (within ``CASELOAD_CACHE_SECONDS``). The reassign form checks
-    its choice against the database whatever the menu showed."""
+    its reassign form the active ones. A saved account or invitation forgets the figures
+    (rehab/signals.py), so a label ("invited", "deactivated") follows at once. The reassign
+    form checks its choice against the database whatever the menu showed."""
     staff = User.objects.filter(clinic=clinic, role=User.Role.PHYSIO)
     people = with_invitation_state(staff.order_by("last_name", "first_name")).values_list(  # type: ignore[misc]
         "pk", "public_id", "first_name", "last_name", "username", "is_active",

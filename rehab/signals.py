@@ -1,7 +1,8 @@
 """Keep the caseload's cached figures (rehab.caseload.cached_figures) in step with the rows
-they count: any save or delete of a patient, a case status, a clinic, its rules or its staff
-forgets the clinic's figures. Bulk updates send no signals; the code that makes one on these
-models calls caseload.figures_changed itself."""
+they count: any save or delete of a patient, a case status, a clinic, its rules, its staff
+or a physiotherapist's invitation forgets the clinic's figures. Bulk updates send no signals;
+the code that makes one on these models calls caseload.figures_changed itself (or saves a row
+that forgets them in the same transaction)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from accounts.models import Clinic, User
+from accounts.models import Clinic, Invitation, User
 from patients.models import Patient
 
 from . import caseload
@@ -51,3 +52,11 @@ def _staff_changed(sender: type, instance: User, update_fields: Any = None, **kw
     if update_fields is not None and set(update_fields) <= _ACCOUNT_ONLY_FIELDS:
         return
     caseload.figures_changed(instance.clinic_id)
+
+
+@receiver([post_save, post_delete], sender=Invitation)
+def _invitation_changed(sender: type, instance: Invitation, **kwargs: Any) -> None:
+    # The physiotherapist menus say "invited" or "deactivated" by whether one waits: sending
+    # an invitation again to a deactivated account saves the invitation, not the account.
+    if instance.user.role == User.Role.PHYSIO:
+        caseload.figures_changed(instance.user.clinic_id)

@@ -774,6 +774,28 @@ def test_an_invited_physiotherapist_is_listed_as_invited_not_deactivated(world):
     assert "Ex Tra (deactivated)" not in body
 
 
+def test_inviting_a_deactivated_physiotherapist_again_relabels_them_at_once(world):
+    from django.test import RequestFactory
+
+    account, _ = accounts_services.invite_staff(
+        None, world.clinic, email="ex.tra@example.org", first_name="Ex", last_name="Tra",
+        role=User.Role.PHYSIO, invited_by=world.admin,
+    )  # fmt: skip
+    client = client_for(world.admin)
+
+    def page():
+        return client.get(reverse("rehab:caseload")).content.decode()
+
+    request = RequestFactory().post("/")
+    request.user = world.admin
+    accounts_services.deactivate(request, account)  # revokes the invitation
+    assert ">Ex Tra (deactivated)</option>" in page()
+    # Reactivating an account that never set a password sends a new invitation; the account
+    # itself is not saved, and the menus (cached with the figures) follow at once.
+    assert accounts_services.reactivate(request, account) is not None
+    assert ">Ex Tra (invited)</option>" in page()
+
+
 def test_a_completed_programme_is_not_counted_in_days_in_stage(world):
     done = started(world, days_ago=30, last_name="Finished")
     last = review(world, done, 2, confirm_it=False)
