@@ -295,14 +295,14 @@ def _visit_rows(patient: Patient, listed: list[Any], recommended: dict[int, str]
 
 
 #: What the decision box shows of the latest decision (of the rules' facts, only the red
-#: flags of a referral are shown; the parameters are not) ...
+#: flags of a referral are shown; the parameters are not). Who decided it is the viewer, or
+#: is joined with DECIDER_FIELDS (_latest_decision).
 DECISION_BOX_FIELDS = (
     "patient_id", "visit_date", "rules_version", "engine_action", "engine_stage",
     "engine_rules", "engine_flags", "engine_urgency", "criteria", "explanation",
     "caution_codes", "facts", "status", "final_action", "final_stage", "override_reason",
     "decided_at", "pause_on_referral", "override_urgency", "decided_by",
 )  # fmt: skip
-#: ... and of who decided it, when that was not the viewer.
 DECIDER_FIELDS = ("decided_by__username", "decided_by__first_name", "decided_by__last_name")
 #: What the charts read of every assessment (progress_charts), loaded as plain rows.
 CHART_FIELDS = (

@@ -6,8 +6,7 @@ one query, and the decisions behind them are joined only for the rows on the pag
 
 The figures over the whole caseload (queue counts, the first patients of each queue and of
 the list by name, the workload) are kept in the cache until something they count changes:
-:func:`figures_changed` runs on every save of a patient, a case status, a clinic or its rules
-(rehab/signals.py)."""
+:func:`figures_changed` runs on every save of what they count (rehab/signals.py lists it)."""
 
 from __future__ import annotations
 
