@@ -320,9 +320,10 @@ def _read(name: str, stdin: _Reader) -> str:
 
 
 def load(text: str) -> object:
-    """Parse JSON, rejecting NaN, Infinity and numbers too large for a float."""
+    """Parse JSON, rejecting NaN, Infinity and numbers too large for a float. A leading
+    byte order mark, which some editors write, is not part of the text (RFC 8259 8.1)."""
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text.removeprefix("\ufeff"), parse_constant=_reject_constant)
     except InvalidInput:
         raise
     except ValueError as exc:  # JSONDecodeError, or an integer with too many digits

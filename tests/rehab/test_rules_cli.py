@@ -93,6 +93,15 @@ def test_decide_from_a_file(tmp_path):
     assert json.loads(out)[0]["action"] == "PROGRESS"
 
 
+def test_a_file_saved_with_a_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "facts.json"
+    path.write_text(json.dumps([REVIEW]), encoding="utf-8-sig")  # as Notepad may save it
+    code, out, err = run("decide", str(path))
+    assert (code, err) == (0, "")
+    assert json.loads(out)[0]["action"] == "PROGRESS"
+    assert run("decide", "-", stdin="\ufeff[]") == (0, "[]\n", "")
+
+
 def test_replay_one_trajectory_gives_one_list():
     code, out, err = run_json("replay", TRAJECTORY)
     assert (code, err) == (0, "")
