@@ -15,17 +15,22 @@ export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://$HOST_PORT}"
 # Beat's schedule file lives with the rest of the app's data (PHT_DATA_DIR, as settings.py).
 DATA_DIR="${PHT_DATA_DIR:-data}"
 mkdir -p "$DATA_DIR"
-# The worker renders PDFs at a lower CPU priority than the pages (docs/benchmarks.md).
-nice -n "${WORKER_NICE:-10}" "$PY" -m celery -A pht_clinic worker --beat --loglevel=INFO --concurrency=2 \
-  --schedule="$DATA_DIR/celerybeat-schedule" &
-# Ctrl-C, or a TERM to this script (a process manager, a terminal closing), stops both; the
-# server runs in the background so that the script hears them while it serves.
+# The worker renders PDFs at a lower CPU priority than the pages (docs/benchmarks.md). It
+# runs in a session of its own: a TERM to this script's whole group (a process manager
+# stopping the group, `kill -- -PGID`) would reach its pool processes too, and Celery's main
+# process then hangs waiting for them (celery/celery#2700). This script stops it instead,
+# with one TERM to its main process: a warm shutdown.
+setsid nice -n "${WORKER_NICE:-10}" "$PY" -m celery -A pht_clinic worker --beat --loglevel=INFO \
+  --concurrency=2 --schedule="$DATA_DIR/celerybeat-schedule" &
+# Ctrl-C, or a TERM or HUP to this script, stops both; the server runs in the background so
+# that the script hears them while it serves.
 stop() {
   # shellcheck disable=SC2046 # one word per background process
   kill -TERM $(jobs -p) 2>/dev/null || true
   wait 2>/dev/null || true
 }
 trap stop EXIT
+trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
 

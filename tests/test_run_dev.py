@@ -81,10 +81,12 @@ def test_beats_schedule_is_kept_in_the_data_folder(tmp_path):
         assert folder.is_dir()
 
 
-# Both processes run until stopped, and note the TERM that stops them.
+# Both processes run until stopped, and note the TERM that stops them, their input and their
+# session (the sixth field of /proc/PID/stat).
 LASTING_PYTHON = """#!/usr/bin/env bash
 here="$(dirname "$0")"
 trap 'echo "$2" >> "$here/stopped"; exit 0' TERM
+echo "$2 $(cut -d' ' -f6 /proc/$$/stat)" >> "$here/sessions"
 echo "$2" >> "$here/started"
 echo "$2 $(readlink /proc/$$/fd/0)" >> "$here/input"
 sleep 60 &
@@ -92,32 +94,59 @@ wait $!
 """
 
 
-def test_a_term_to_the_script_stops_the_server_and_the_worker(tmp_path):
-    """A process manager or a closing terminal sends TERM: the worker was stopped but the
-    server kept running (bash waits for a foreground child before it runs a trap)."""
+@contextlib.contextmanager
+def lasting_script(tmp_path: Path):
+    """The script with stand-ins that run until stopped, in a process group of its own;
+    yields it and the folder of the stand-ins' notes once both have started. Whatever
+    happens, nothing is left running: the script's group and the worker's session end."""
     path, python = stand_in_tree(tmp_path, LASTING_PYTHON)
+    notes = python.parent
     script = subprocess.Popen(
         ["bash", str(path)],
         env={"PATH": os.environ["PATH"]},
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
-        start_new_session=True,  # its own group: nothing is left behind if an assert fails
+        start_new_session=True,
     )
     try:
-        started = python.parent / "started"
+        started = notes / "started"
         for _ in range(100):
             if started.exists() and len(started.read_text().split()) == 2:
                 break
             time.sleep(0.1)
         assert sorted(started.read_text().split()) == ["celery", "runserver"]
+        yield script, notes
+    finally:
+        groups = [script.pid]
+        if (notes / "sessions").exists():
+            lines = (notes / "sessions").read_text().splitlines()
+            groups += [int(line.split()[1]) for line in lines]
+        for group in set(groups):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(group, signal.SIGKILL)
+
+
+def test_a_term_to_the_script_stops_the_server_and_the_worker(tmp_path):
+    """A process manager or a closing terminal sends TERM: the worker was stopped but the
+    server kept running (bash waits for a foreground child before it runs a trap)."""
+    with lasting_script(tmp_path) as (script, notes):
         # The server reads the terminal, as it did in the foreground: breakpoint() works.
-        server_input = next(line for line in (python.parent / "input").read_text().splitlines()
+        server_input = next(line for line in (notes / "input").read_text().splitlines()
                             if line.startswith("runserver"))  # fmt: skip
         assert "pipe:" in server_input, server_input
         script.send_signal(signal.SIGTERM)
         assert script.wait(timeout=20) == 143
-        stopped = (python.parent / "stopped").read_text().split()
-        assert sorted(stopped) == ["celery", "runserver"]
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(script.pid, signal.SIGKILL)
+        assert sorted((notes / "stopped").read_text().split()) == ["celery", "runserver"]
+
+
+def test_a_term_to_the_whole_group_reaches_the_worker_only_through_the_script(tmp_path):
+    """A process manager may stop the script's whole process group. Celery's pool processes
+    then got the TERM too, and its main process hung waiting for them (celery/celery#2700):
+    the worker runs in a session of its own, which only the script's own TERM reaches."""
+    with lasting_script(tmp_path) as (script, notes):
+        sessions = dict(line.split() for line in (notes / "sessions").read_text().splitlines())
+        assert sessions["runserver"] == str(script.pid)  # the script's group, and session
+        assert sessions["celery"] != str(script.pid)
+        os.killpg(script.pid, signal.SIGTERM)
+        assert script.wait(timeout=20) == 143
+        assert sorted((notes / "stopped").read_text().split()) == ["celery", "runserver"]
