@@ -22,10 +22,14 @@ PAUSE_SECONDS = 30
 _paused_until = 0.0
 
 
-def safely(operation: Callable[[], T], default: T, what: str) -> T:
-    """``operation()`` on the cache, or ``default`` if the cache failed now or lately."""
+def safely(
+    operation: Callable[[], T], default: T, what: str, *, even_when_paused: bool = False
+) -> T:
+    """``operation()`` on the cache, or ``default`` if the cache failed now or lately.
+    ``even_when_paused`` tries it during a pause too: forgetting what a change made stale
+    must reach the cache if it answers again, whatever this process met before."""
     global _paused_until
-    if time.monotonic() < _paused_until:
+    if time.monotonic() < _paused_until and not even_when_paused:
         return default
     try:
         return operation()

@@ -391,7 +391,15 @@ def figures_changed(clinic_id: int | None) -> None:
         return
 
     def forget() -> None:
-        safely(lambda: cache.delete(_version_key(clinic_id)), None, "caseload figures")
+        # Tried even while this process leaves the cache alone after a failure: other
+        # processes may be reading the figures, and would show them stale for up to
+        # CASELOAD_CACHE_SECONDS (a transient error here; the cache answers them).
+        safely(
+            lambda: cache.delete(_version_key(clinic_id)),
+            None,
+            "caseload figures",
+            even_when_paused=True,
+        )
 
     forget()
     transaction.on_commit(forget)

@@ -702,6 +702,25 @@ def test_a_failing_cache_is_left_alone_for_a_while(monkeypatch):
     assert caching.safely(lambda: "cached", "computed", "test") == "cached"
 
 
+def test_a_change_made_while_the_cache_is_left_alone_still_forgets_the_figures(world):
+    """A process that met a cache error leaves the cache alone for a while, but others read
+    it: a change made in that process must still forget what they would show."""
+    import time
+
+    from pht_clinic import caching
+
+    started(world, last_name="Middleton")
+    client = client_for(world.admin)
+    client.get(reverse("rehab:caseload"))  # the figures are cached
+    caching._paused_until = time.monotonic() + caching.PAUSE_SECONDS  # as after an error
+    try:
+        newcomer = make_patient(world.clinic, world.physio, last_name="Aaronson")
+    finally:
+        caching.resume()  # the other processes, which read the cache all along
+    body = client.get(reverse("rehab:caseload")).content.decode()
+    assert str(newcomer.public_id) in body and "2 patients<" in body
+
+
 def test_a_cache_outage_still_shows_the_caseload(world, settings):
     settings.CACHES = {
         "default": {
