@@ -19,15 +19,20 @@ mkdir -p "$DATA_DIR"
 # runs in a session of its own: a TERM to this script's whole group (a process manager
 # stopping the group, `kill -- -PGID`) would reach its pool processes too, and Celery's main
 # process then hangs waiting for them (celery/celery#2700). This script stops it instead,
-# with one TERM to its main process: a warm shutdown.
-setsid nice -n "${WORKER_NICE:-10}" "$PY" -m celery -A pht_clinic worker --beat --loglevel=INFO \
-  --concurrency=2 --schedule="$DATA_DIR/celerybeat-schedule" &
+# with one TERM to its main process: a warm shutdown. If this script is killed (KILL), Linux
+# sends the worker that TERM (scripts/exec_with_parent.py).
+setsid nice -n "${WORKER_NICE:-10}" "$PY" scripts/exec_with_parent.py $$ \
+  -m celery -A pht_clinic worker --beat --loglevel=INFO --concurrency=2 \
+  --schedule="$DATA_DIR/celerybeat-schedule" &
 # Ctrl-C, or a TERM or HUP to this script, stops both; the server runs in the background so
-# that the script hears them while it serves.
+# that the script hears them while it serves. Asked again while they stop (a second Ctrl-C),
+# the worker is told to stop at once (QUIT: Celery's cold shutdown); the script still waits
+# for both.
 stop() {
+  trap 'kill -QUIT $(jobs -pr) 2>/dev/null || true' HUP INT TERM
   # shellcheck disable=SC2046 # one word per background process
   kill -TERM $(jobs -p) 2>/dev/null || true
-  wait 2>/dev/null || true
+  while [ -n "$(jobs -pr)" ]; do wait 2>/dev/null || true; done
 }
 trap stop EXIT
 trap 'exit 129' HUP

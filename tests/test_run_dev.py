@@ -5,6 +5,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -85,10 +86,11 @@ def test_beats_schedule_is_kept_in_the_data_folder(tmp_path):
 # session (the sixth field of /proc/PID/stat).
 LASTING_PYTHON = """#!/usr/bin/env bash
 here="$(dirname "$0")"
-trap 'echo "$2" >> "$here/stopped"; exit 0' TERM
-echo "$2 $(cut -d' ' -f6 /proc/$$/stat)" >> "$here/sessions"
-echo "$2" >> "$here/started"
-echo "$2 $(readlink /proc/$$/fd/0)" >> "$here/input"
+name=celery; [ "$2" = runserver ] && name=runserver
+trap 'echo "$name" >> "$here/stopped"; exit 0' TERM
+echo "$name $(cut -d' ' -f6 /proc/$$/stat)" >> "$here/sessions"
+echo "$name" >> "$here/started"
+echo "$name $(readlink /proc/$$/fd/0)" >> "$here/input"
 sleep 60 &
 wait $!
 """
@@ -150,3 +152,53 @@ def test_a_term_to_the_whole_group_reaches_the_worker_only_through_the_script(tm
         os.killpg(script.pid, signal.SIGTERM)
         assert script.wait(timeout=20) == 143
         assert sorted((notes / "stopped").read_text().split()) == ["celery", "runserver"]
+
+
+# Notes the TERM it gets, then ends; otherwise it would sleep for a minute.
+TERM_NOTING = (
+    "import pathlib, signal, sys, time\n"
+    "def noted(*_):\n"
+    "    pathlib.Path(sys.argv[1]).write_text('TERM')\n"
+    "    sys.exit(0)\n"
+    "signal.signal(signal.SIGTERM, noted)\n"
+    "pathlib.Path(sys.argv[1] + '.ready').touch()\n"
+    "time.sleep(60)\n"
+)
+
+
+def test_a_command_started_with_its_parent_gets_a_term_when_the_parent_is_killed(tmp_path):
+    """make run's worker is outside the script's process group, so a KILL of that group
+    (which no trap answers) would leave it running: Linux sends it a TERM instead."""
+    note = tmp_path / "note"
+    helper = ROOT / "scripts" / "exec_with_parent.py"
+    parent = subprocess.Popen(
+        ["bash", "-c", f'"$0" {helper} $$ -c "$1" {note} & sleep 60', sys.executable, TERM_NOTING],
+        start_new_session=True,
+    )
+    try:
+        for _ in range(100):
+            if note.with_suffix(".ready").exists():
+                break
+            time.sleep(0.1)
+        assert note.with_suffix(".ready").exists()
+        parent.kill()
+        parent.wait(timeout=5)
+        for _ in range(50):
+            if note.exists():
+                break
+            time.sleep(0.1)
+        assert note.read_text() == "TERM"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(parent.pid, signal.SIGKILL)
+
+
+def test_a_command_whose_parent_has_already_ended_does_not_start():
+    helper = ROOT / "scripts" / "exec_with_parent.py"
+    # PID 1 did not start it: as if its parent had died before the signal could be set.
+    result = subprocess.run(
+        [sys.executable, str(helper), "1", "-c", "print('started')"],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0 and "started" not in result.stdout
+    assert "has ended" in result.stderr
