@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -77,11 +77,13 @@ def caseload(user: User) -> Annotated:
     )
 
 
-#: The columns a caseload row (page, queue preview, CSV) shows; no others are loaded.
+#: The columns a caseload row (page, queue preview) shows of the patient; no others are
+#: loaded. Its physiotherapist is named from the cached figures (:class:`Physio`).
 ROW_FIELDS = (
     "public_id", "first_name", "last_name", "stage", "status", "stage_entered_on", "physio_id",
-    "physio__username", "physio__first_name", "physio__last_name", "physio__is_active",
 )  # fmt: skip
+#: ... and the physiotherapist's, joined for the rows of the CSV export.
+PHYSIO_FIELDS = ("physio__username", "physio__first_name", "physio__last_name", "physio__is_active")
 
 
 # The latest decision's status, flags and assessment, joined for shown rows only (its
@@ -96,15 +98,26 @@ DECISION_DETAILS = {
 def details(patients: Annotated) -> Annotated:
     """What a caseload row shows beyond the queue columns: the physiotherapist and the
     latest decision's details. Applied to the rows of the CSV export."""
-    return patients.select_related("physio").only(*ROW_FIELDS).annotate(**DECISION_DETAILS)
+    return (
+        patients.select_related("physio")
+        .only(*ROW_FIELDS, *PHYSIO_FIELDS)
+        .annotate(**DECISION_DETAILS)
+    )
 
 
-def with_details(base: Annotated, ids: list[int]) -> list[dict[str, Any]]:
+def with_details(
+    base: Annotated, ids: list[int], *, assessments: bool = True
+) -> list[dict[str, Any]]:
     """The patients ``ids`` (in that order) as the values a caseload row shows: one query,
-    read as plain values (the page shows 80 patients; building models was a third of it)."""
-    rows = base.filter(pk__in=ids).annotate(**DECISION_DETAILS).order_by()  # ordered below
+    read as plain values (the page shows 80 patients; building models was a third of it).
+    Without ``assessments`` the latest decision's assessment is not joined (only a
+    physiotherapist's queue previews link to it); its physiotherapist never is."""
+    details = dict(DECISION_DETAILS)
+    if not assessments:
+        del details["decision_assessment"]
+    rows = base.filter(pk__in=ids).annotate(**details).order_by()  # ordered below
     values = ("pk", *ROW_FIELDS, "last_visit", "decision_action", "urgency_rank", "has_programme")
-    found = {row["pk"]: row for row in rows.values(*values, *DECISION_DETAILS)}
+    found = {row["pk"]: row for row in rows.values(*values, *details)}
     return [found[pk] for pk in ids if pk in found]
 
 
@@ -316,23 +329,45 @@ def figures(
     }
 
 
-def physio_menu(clinic: Clinic) -> list[tuple[int, str, str, bool]]:
-    """The clinic's physiotherapists by name, deactivated and invited ones too, as (id,
-    public id, name as the menus show it, active): the caseload's filter lists them all and
-    its reassign form the active ones. A saved account or invitation forgets the figures
-    (rehab/signals.py), so a label ("invited", "deactivated") follows at once. The reassign
-    form checks its choice against the database whatever the menu showed."""
-    staff = User.objects.filter(clinic=clinic, role=User.Role.PHYSIO)
+class Physio(NamedTuple):
+    """A physiotherapist as the caseload names them, in its menus and its rows."""
+
+    pk: int
+    public_id: str
+    name: str
+    active: bool
+    invited: bool  # an invitation waits (an account not yet taken up, or reissued)
+
+    @property
+    def label(self) -> str:
+        """As the menus list them: "Sam Lee (invited)", "Sam Lee (deactivated)"."""
+        return self.name if self.active else f"{self.name} ({User.inactive_word_of(self.invited)})"
+
+    @property
+    def in_row(self) -> str:
+        """As a patient's row names them: their patients need reassigning if inactive."""
+        return self.name if self.active else f"{self.name} (deactivated)"
+
+
+def physios(staff: QuerySet[User]) -> list[Physio]:
+    """``staff`` by name, with whether an invitation waits for each: one query."""
     people = with_invitation_state(staff.order_by("last_name", "first_name")).values_list(  # type: ignore[misc]
         "pk", "public_id", "first_name", "last_name", "username", "is_active",
         "invitation_pending",
     )  # fmt: skip
-    menu = []
-    for pk, public_id, first, last, username, active, pending in people:
-        name = User.name_of(first, last, username)
-        label = name if active else f"{name} ({User.inactive_word_of(pending)})"
-        menu.append((pk, str(public_id), label, active))
-    return menu
+    return [
+        Physio(pk, str(public_id), User.name_of(first, last, username), active, pending)
+        for pk, public_id, first, last, username, active, pending in people
+    ]
+
+
+def physio_menu(clinic: Clinic) -> list[Physio]:
+    """The clinic's physiotherapists, deactivated and invited ones too: the caseload's filter
+    lists them all, its reassign form the active ones, and its rows name them. A saved
+    account or invitation forgets the figures (rehab/signals.py), so a name or a label
+    ("invited", "deactivated") follows at once. The reassign form checks its choice against
+    the database whatever the menu showed."""
+    return physios(User.objects.filter(clinic=clinic, role=User.Role.PHYSIO))
 
 
 def scope(user: User) -> int | str:

@@ -77,11 +77,11 @@ class CaseloadFilterForm(forms.Form):
             sort.choices = [("", "Queue order"), *sorts]
         style_filter_widgets(self)
 
-    def offer(self, menu: list[tuple[int, str, str, bool]]) -> None:
+    def offer(self, menu: list[caseload.Physio]) -> None:
         """List the clinic's physiotherapists (caseload.physio_menu) in the filter."""
         if "physio" in self.fields:
             field = cast(PhysioChoiceField, self.fields["physio"])
-            field.offer((pk, label) for pk, _, label, _ in menu)
+            field.offer((physio.pk, physio.label) for physio in menu)
 
 
 class ReassignForm(forms.Form):
@@ -118,10 +118,10 @@ class ReassignForm(forms.Form):
         )
         style_filter_widgets(self)
 
-    def offer(self, menu: list[tuple[int, str, str, bool]]) -> None:
+    def offer(self, menu: list[caseload.Physio]) -> None:
         """List the active ones of the clinic's physiotherapists (caseload.physio_menu)."""
         field = cast(PhysioChoiceField, self.fields["physio"])
-        field.offer((public_id, label) for _, public_id, label, active in menu if active)
+        field.offer((physio.public_id, physio.label) for physio in menu if physio.active)
 
 
 def _filtered(
@@ -191,7 +191,9 @@ def _caseload(request: Request, reassign_form: ReassignForm | None = None) -> Ht
         page.object_list = figures["page_one"]  # the page most views show, by name
     tops = figures["tops"]
     shown = caseload.with_details(
-        base, [*page.object_list, *(pk for t in tops.values() for pk in t)]
+        base,
+        [*page.object_list, *(pk for t in tops.values() for pk in t)],
+        assessments=request.user.is_physio,  # only their queue previews link to one
     )
     by_pk = {p["pk"]: p for p in shown}
     # Shown again with the reassign form's errors: keep the ticks.
@@ -202,6 +204,7 @@ def _caseload(request: Request, reassign_form: ReassignForm | None = None) -> Ht
         page.object_list,
         today,
         detail_url,
+        _physio_names(request.user, figures["physios"], page.object_list),
         tick=admin,
         ticked=ticked,
         error=reassign_form is not None and bool(reassign_form.errors.get("patients")),
@@ -293,17 +296,34 @@ def _days_in_stage(p: dict[str, Any], today: date) -> int | str:
     return (today - entered).days if entered else NOTHING
 
 
+def _physio_names(
+    user: User, menu: list[caseload.Physio], rows: list[dict[str, Any]]
+) -> dict[int, str]:
+    """How each row names its physiotherapist: the viewer in their own caseload; for an
+    admin, the clinic's physiotherapists as the cached figures list them, and anyone else a
+    row names (a physiotherapist who became an admin) read from the database."""
+    if user.is_physio:
+        return {user.pk: user.display_name}
+    names = {physio.pk: physio.in_row for physio in menu}
+    if others := {p["physio_id"] for p in rows} - names.keys():
+        staff = User.objects.filter(clinic=user.clinic, pk__in=others)
+        names |= {physio.pk: physio.in_row for physio in caseload.physios(staff)}
+    return names
+
+
 def _rows_html(
     rows: list[dict[str, Any]],
     today: date,
     detail_url: Callable[[Any], str],
+    physio_names: dict[int, str],
     *,
     tick: bool,
     ticked: set[str],
     error: bool,
 ) -> SafeString:
-    """The caseload table's rows (values from :func:`caseload.with_details`); with ``tick``
-    each row starts with its box for the reassign form."""
+    """The caseload table's rows (values from :func:`caseload.with_details`, physiotherapists
+    named by ``physio_names``); with ``tick`` each row starts with its box for the reassign
+    form."""
     html = []
     for p in rows:
         public_id = str(p["public_id"])
@@ -315,9 +335,6 @@ def _rows_html(
                 _TICK, public_id, public_id, f"{first} {last}", _DESCRIBED if error else "", checked
             )
         visit = p["last_visit"]
-        physio = User.name_of(
-            p["physio__first_name"], p["physio__last_name"], p["physio__username"]
-        ) + ("" if p["physio__is_active"] else " (deactivated)")  # their patients need reassigning
         html.append(
             fill(
                 _ROW,
@@ -327,7 +344,7 @@ def _rows_html(
                 first,
                 _PAUSED if p["status"] == Patient.Status.PAUSED else "",
                 p["stage"] or NOTHING,
-                physio,
+                physio_names.get(p["physio_id"], NOTHING),
                 _days_in_stage(p, today),
                 short_date(visit) if visit else NOTHING,
                 _decision_cell(p),

@@ -783,6 +783,29 @@ def test_patients_of_a_deactivated_physiotherapist_are_marked(world):
     assert f">{world.physio.display_name} (deactivated)</option>" in body  # the filter menu
 
 
+def test_rows_name_every_physiotherapist_the_cached_menu_does_not_list(world):
+    """Rows name physiotherapists from the cached figures' menu; a patient's physiotherapist
+    who has since become a clinic admin is not in it, and is read for the row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    started(world, last_name="Stranded")
+    world.physio.role = User.Role.CLINIC_ADMIN  # keeps their patients (the "unassigned" queue)
+    world.physio.save()
+    kept = started(world, last_name="Kept")
+    kept.physio = world.colleague
+    kept.save()
+    client = client_for(world.admin)
+    client.get(reverse("rehab:caseload"))  # the figures are cached
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get(reverse("rehab:caseload")).content.decode()
+    for name, physio in (("Stranded", world.physio), ("Kept", world.colleague)):
+        row = re.search(rf"<td><a [^>]+>{name}, .*?</tr>", body)
+        assert row and f"<td>{physio.display_name}</td>" in row.group(0)
+    staff = [q["sql"] for q in captured if 'FROM "accounts_user"' in q["sql"]]
+    assert len(staff) == 2, staff  # the viewer, and the admin who still has a patient
+
+
 def test_an_invited_physiotherapist_is_listed_as_invited_not_deactivated(world):
     accounts_services.invite_staff(
         None, world.clinic, email="ex.tra@example.org", first_name="Ex", last_name="Tra",
