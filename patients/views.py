@@ -269,7 +269,7 @@ def progress_charts(
 _VISIT_ROW = '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n'
 
 
-def _visit_rows(patient: Patient, listed: list[Any], recommended: dict[int, str]) -> SafeString:
+def _visit_rows(patient: Patient, listed: list[Any]) -> SafeString:
     """The table of visits, newest first, written here rather than by the template engine
     (20 rows of filters and {% url %} were half of the template's time); fill
     escapes every value."""
@@ -287,7 +287,7 @@ def _visit_rows(patient: Patient, listed: list[Any], recommended: dict[int, str]
                 short_date(a.visit_date),
                 visit_types.get(a.visit_type, a.visit_type),
                 a.stage_before or NOTHING,
-                recommended.get(a.pk) or NOTHING,
+                NOTHING if a.decision_pk is None else _recommendation(a),
                 status,
             )
         )
@@ -388,13 +388,12 @@ def patient_detail(request: Request, public_id: str) -> HttpResponse:
         )
         newest_first = every[::-1]
         listed = newest_first if request.GET.get("all") == "1" else newest_first[:ASSESSMENTS_SHOWN]
-        recommended = {a.pk: _recommendation(a) for a in decided}
         latest = _latest_decision(patient, decided[-1] if decided else None, request.user)
         diary = list(patient.diary.order_by("day"))
         since = clinic_today(patient.clinic) - timedelta(days=14)
         context.update(
             assessments=listed,
-            visit_rows=_visit_rows(patient, listed, recommended),
+            visit_rows=_visit_rows(patient, listed),
             assessments_total=len(every),
             charts=progress_charts(
                 patient,
